@@ -1,0 +1,1 @@
+"""assetmap: community asset mapping beside service deficits."""

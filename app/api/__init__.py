@@ -1,0 +1,1 @@
+"""Thin HTTP routers: parse and check input, call a service, render a schema."""

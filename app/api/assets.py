@@ -1,0 +1,234 @@
+"""/api/v1/assets: search, read and change community assets."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import PlainTextResponse
+
+from app.api.deps import (
+    BBoxDep,
+    Format,
+    FormatDep,
+    IfMatchDep,
+    NearDep,
+    SessionDep,
+    SettingsDep,
+    ViewerDep,
+    WriterDep,
+    etag,
+    expected_version,
+)
+from app.api.links import page_url, public_url
+from app.errors import InvalidInput, error_responses
+from app.responses import GeoJSONBody, JSONBody
+from app.schemas.assets import (
+    AssetCreate,
+    AssetFeature,
+    AssetFeatureCollection,
+    AssetList,
+    AssetRead,
+    AssetUpdate,
+    Kind,
+    Status,
+    asset_feature,
+    asset_json,
+)
+from app.schemas.tabular import csv_text
+from app.services import assets as service
+from app.services.themes import known_codes
+
+router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
+
+AssetId = Annotated[int, Path(ge=1, le=2**53, description="The asset's id")]
+
+LIST_CONTENT = {
+    200: {
+        "content": {
+            "application/geo+json": {
+                "schema": AssetFeatureCollection.model_json_schema(
+                    ref_template="#/components/schemas/{model}"
+                )
+            },
+            "text/csv": {"schema": {"type": "string"}},
+        }
+    }
+}
+ONE_CONTENT = {
+    200: {
+        "content": {
+            "application/geo+json": {
+                "schema": AssetFeature.model_json_schema(
+                    ref_template="#/components/schemas/{model}"
+                )
+            },
+        }
+    }
+}
+
+
+@router.get(
+    "",
+    response_model=AssetList,
+    responses={**LIST_CONTENT, **error_responses(401)},
+    summary="Search assets",
+)
+def list_assets(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: ViewerDep,
+    fmt: FormatDep,
+    bbox: BBoxDep,
+    near: NearDep,
+    kind: Annotated[list[Kind], Query(description="ABCD kind; repeat for any of several")] = [],  # noqa: B006
+    theme: Annotated[
+        list[Annotated[str, Query(max_length=40)]],
+        Query(description="theme code; repeat for any of several"),
+    ] = [],  # noqa: B006
+    q: Annotated[str | None, Query(max_length=200, description="text in either language")] = None,
+    status: Annotated[
+        list[Status], Query(description="lifecycle status (default: published)")
+    ] = [],  # noqa: B006
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200, description="from a `next` link")] = None,
+) -> Any:
+    """Published assets, filtered; nearest first with `near`, each with `distance_m`.
+
+    Pages are linked by `next` (keyset cursor). JSON by default; `f=geojson` or
+    `Accept: application/geo+json` for GeoJSON, `f=csv` for CSV.
+    """
+    unknown = sorted(set(theme) - known_codes(session, theme))
+    if unknown:
+        raise InvalidInput(("query", "theme"), f"unknown theme {unknown[0]!r}; see /api/v1/themes")
+    filters = service.AssetFilters(
+        kinds=tuple(kind),
+        themes=tuple(theme),
+        q=q.strip() or None if q else None,
+        bbox=bbox,
+        near=near,
+        statuses=tuple(status),
+    )
+    page = service.list_assets(session, viewer=viewer, filters=filters, limit=limit, cursor=cursor)
+    next_url = page_url(request, settings, cursor=page.next_cursor) if page.next_cursor else None
+    if fmt is Format.csv:
+        headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else None
+        return PlainTextResponse(
+            csv_text(page.records, with_distance=near is not None),
+            media_type="text/csv; charset=utf-8",
+            headers=headers,
+        )
+    if fmt is Format.geojson:
+        links = [
+            {"rel": "self", "href": public_url(request, settings), "type": "application/geo+json"}
+        ]
+        if next_url:
+            links.append({"rel": "next", "href": next_url, "type": "application/geo+json"})
+        return GeoJSONBody(
+            {
+                "type": "FeatureCollection",
+                "features": [asset_feature(r) for r in page.records],
+                "numberReturned": len(page.records),
+                "links": links,
+            }
+        )
+    return JSONBody(
+        {
+            "items": [asset_json(r) for r in page.records],
+            "numberReturned": len(page.records),
+            "next": next_url,
+        }
+    )
+
+
+def _one(record: dict[str, Any], fmt: Format, status_code: int = 200, **headers: str) -> Response:
+    headers = {"ETag": etag(record["id"], record["version"]), **headers}
+    if fmt is Format.geojson:
+        return GeoJSONBody(asset_feature(record), status_code=status_code, headers=headers)
+    if fmt is Format.csv:
+        return PlainTextResponse(
+            csv_text([record]),
+            status_code=status_code,
+            media_type="text/csv; charset=utf-8",
+            headers=headers,
+        )
+    return JSONBody(asset_json(record), status_code=status_code, headers=headers)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=AssetRead,
+    responses=error_responses(401, 403, 409, 413),
+    summary="Add an asset",
+)
+def create_asset(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    writer: WriterDep,
+    body: AssetCreate,
+) -> Response:
+    """Add an asset (status `pending` unless given). Needs a bearer token."""
+    asset = service.create_asset(session, actor=writer.actor or "admin", data=body)
+    session.commit()
+    record = service.get_asset(session, viewer=writer, asset_id=asset.id)
+    location = public_url(request, settings, f"/api/v1/assets/{asset.id}")
+    return _one(record, Format.json, 201, Location=location)
+
+
+@router.get(
+    "/{asset_id}",
+    response_model=AssetRead,
+    responses={**ONE_CONTENT, **error_responses(401, 404)},
+    summary="One asset",
+)
+def get_asset(
+    asset_id: AssetId, session: SessionDep, viewer: ViewerDep, fmt: FormatDep
+) -> Response:
+    """One asset, with its ETag (send it as If-Match to change or delete it)."""
+    return _one(service.get_asset(session, viewer=viewer, asset_id=asset_id), fmt)
+
+
+@router.patch(
+    "/{asset_id}",
+    response_model=AssetRead,
+    responses=error_responses(401, 403, 404, 412, 413, 428),
+    summary="Change an asset",
+)
+def update_asset(
+    asset_id: AssetId,
+    session: SessionDep,
+    writer: WriterDep,
+    if_match: IfMatchDep,
+    body: AssetUpdate,
+) -> Response:
+    """Change the fields sent; needs If-Match with the current ETag (412 if stale)."""
+    service.update_asset(
+        session,
+        viewer=writer,
+        asset_id=asset_id,
+        expected_version=expected_version(if_match, asset_id),
+        data=body,
+    )
+    session.commit()
+    return _one(service.get_asset(session, viewer=writer, asset_id=asset_id), Format.json)
+
+
+@router.delete(
+    "/{asset_id}",
+    status_code=204,
+    responses=error_responses(401, 403, 404, 412, 428),
+    summary="Archive an asset",
+)
+def archive_asset(
+    asset_id: AssetId, session: SessionDep, writer: WriterDep, if_match: IfMatchDep
+) -> Response:
+    """Archive the asset (it leaves public view; its record and history stay)."""
+    service.archive_asset(
+        session,
+        viewer=writer,
+        asset_id=asset_id,
+        expected_version=expected_version(if_match, asset_id),
+    )
+    session.commit()
+    return Response(status_code=204)

@@ -1,0 +1,119 @@
+"""Domain errors, their HTTP statuses (one table), and the handlers that render them.
+
+Routes and services raise these; nothing outside this module builds HTTP error responses.
+Validation errors keep FastAPI's shape, so every 422 reads the same:
+`{"detail": [{"loc": ["query", "bbox"], "msg": "...", "type": "..."}]}`.
+Other errors are `{"detail": "..."}`.
+"""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.responses import JSONBody
+
+
+class AssetmapError(Exception):
+    """Base of every domain error."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(AssetmapError):
+    """The thing does not exist, or the caller may not see it."""
+
+
+class InvalidInput(AssetmapError):
+    """A value was rejected; `loc` says where (e.g. ('query', 'bbox') or ('body', 'kind'))."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str, kind: str = "value_error"):
+        super().__init__(message)
+        self.loc = loc
+        self.kind = kind
+
+
+class NotAuthenticated(AssetmapError):
+    """No valid credential was given for an operation that needs one."""
+
+
+class Forbidden(AssetmapError):
+    """The credential is valid but does not allow this operation."""
+
+
+class PreconditionRequired(AssetmapError):
+    """A write must say which version it changes (If-Match)."""
+
+
+class PreconditionFailed(AssetmapError):
+    """The If-Match version is not the current one."""
+
+
+class Conflict(AssetmapError):
+    """The change clashes with existing data (e.g. a duplicate source id)."""
+
+
+class PayloadTooLarge(AssetmapError):
+    """The request body is over the size limit."""
+
+
+STATUS: dict[type[AssetmapError], int] = {
+    NotFound: 404,
+    InvalidInput: 422,
+    NotAuthenticated: 401,
+    Forbidden: 403,
+    PreconditionRequired: 428,
+    PreconditionFailed: 412,
+    Conflict: 409,
+    PayloadTooLarge: 413,
+}
+
+
+class ErrorBody(BaseModel):
+    """A non-validation error: what went wrong, in words."""
+
+    detail: str
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the given error statuses (422 is FastAPI's own)."""
+    return {s: {"model": ErrorBody, "description": "Error"} for s in statuses}
+
+
+def validation_body(loc: tuple[str | int, ...], message: str, kind: str) -> dict[str, Any]:
+    """The 422 body for one rejected value."""
+    return {"detail": [{"loc": list(loc), "msg": message, "type": kind}]}
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONBody:
+    assert isinstance(exc, AssetmapError)
+    status = next(code for cls, code in STATUS.items() if isinstance(exc, cls))
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, InvalidInput):
+        return JSONBody(validation_body(exc.loc, exc.message, exc.kind), status_code=422)
+    return JSONBody({"detail": exc.message}, status_code=status, headers=headers)
+
+
+async def _request_validation(request: Request, exc: Exception) -> JSONBody:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type"))}
+        for e in exc.errors()
+    ]
+    return JSONBody({"detail": errors}, status_code=422)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONBody:
+    assert isinstance(exc, StarletteHTTPException)
+    return JSONBody({"detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+
+def add_exception_handlers(app: FastAPI) -> None:
+    """Render domain, validation and routing errors as JSON bodies with field and reason."""
+    app.add_exception_handler(AssetmapError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _request_validation)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

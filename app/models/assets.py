@@ -1,0 +1,100 @@
+"""Assets: one geo-tagged record of something a community has."""
+
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, UTCDateTime, utcnow
+
+KINDS = ("skill", "volunteer", "group", "space", "organisation", "service", "business", "culture")
+PERSON_KINDS = ("skill", "volunteer")
+STATUSES = ("pending", "published", "rejected", "archived")
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+class Asset(Base):
+    """A community asset (ABCD kind), bilingual, themed, located, with its lifecycle."""
+
+    __tablename__ = "assets"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_in(KINDS)})", name="kind"),
+        CheckConstraint(f"status IN ({_in(STATUSES)})", name="status"),
+        CheckConstraint("name_en IS NOT NULL OR name_cy IS NOT NULL", name="has_name"),
+        UniqueConstraint("source", "source_id", name="uq_assets_source_source_id"),
+        Index("ix_assets_status_id", "status", "id"),
+        Index("ix_assets_kind_id", "kind", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name_en: Mapped[str | None] = mapped_column(String(300))
+    name_cy: Mapped[str | None] = mapped_column(String(300))
+    description_en: Mapped[str | None] = mapped_column(Text)
+    description_cy: Mapped[str | None] = mapped_column(Text)
+    # Case- and accent-folded names and descriptions in both languages, for `q` search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[Any] = mapped_column(
+        Geometry("POINT", srid=4326, spatial_index=True), nullable=False
+    )
+    service_area: Mapped[Any | None] = mapped_column(
+        Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=True
+    )
+    address: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    website: Mapped[str | None] = mapped_column(String(2000))
+    opening_hours: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    accessibility: Mapped[list[str]] = mapped_column(JSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    last_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source: Mapped[str | None] = mapped_column(String(200))
+    source_id: Mapped[str | None] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    updated_by: Mapped[str | None] = mapped_column(String(200))
+    # Consent for person-linked kinds (skill, volunteer); see DESIGN.md section 4.
+    consent_recorded_by: Mapped[str | None] = mapped_column(String(200))
+    consent_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consent_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    themes: Mapped[list["AssetTheme"]] = relationship(
+        back_populates="asset", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def theme_codes(self) -> list[str]:
+        """The asset's theme codes, sorted."""
+        return sorted(t.theme_code for t in self.themes)
+
+
+class AssetTheme(Base):
+    """Link between an asset and one theme."""
+
+    __tablename__ = "asset_themes"
+    __table_args__ = (Index("ix_asset_themes_theme_asset", "theme_code", "asset_id"),)
+
+    asset_id: Mapped[int] = mapped_column(
+        ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True
+    )
+    theme_code: Mapped[str] = mapped_column(ForeignKey("themes.code"), primary_key=True)
+
+    asset: Mapped[Asset] = relationship(back_populates="themes")

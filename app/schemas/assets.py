@@ -1,0 +1,357 @@
+"""What assets look like on the way in (validated) and on the way out (JSON, GeoJSON, CSV)."""
+
+import re
+import unicodedata
+from datetime import UTC, datetime, time
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    field_validator,
+    model_validator,
+)
+from shapely.geometry import MultiPolygon
+
+from app.models import KINDS, PERSON_KINDS, STATUSES
+from app.spatial.geometry import check_lon_lat, geojson, multipolygon_from_geojson, point_geojson
+
+Kind = Literal[
+    "skill", "volunteer", "group", "space", "organisation", "service", "business", "culture"
+]
+WritableStatus = Literal["pending", "published", "rejected"]
+Status = Literal["pending", "published", "rejected", "archived"]
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Accessibility = Literal[
+    "step_free_access",
+    "accessible_toilet",
+    "hearing_loop",
+    "blue_badge_parking",
+    "assistance_dogs_welcome",
+    "quiet_space",
+    "large_print",
+    "bsl_interpreter",
+    "changing_places_toilet",
+    "seating",
+]
+assert set(KINDS) == set(Kind.__args__) and set(STATUSES) == set(Status.__args__)  # type: ignore[attr-defined]
+
+UK_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+
+
+def normalise_postcode(value: str) -> str:
+    """Upper case with one space before the inward code ('cf101aa' -> 'CF10 1AA')."""
+    compact = re.sub(r"\s+", "", value).upper()
+    match = UK_POSTCODE.match(compact)
+    if not match:
+        raise ValueError("not a UK postcode (e.g. CF10 1AA)")
+    return f"{match.group(1)} {match.group(2)}"
+
+
+def fold(text: str) -> str:
+    """Case- and accent-folded text for search ('Tŷ Hafan' -> 'ty hafan')."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _no_control_chars(value: str | None) -> str | None:
+    if value is not None and any(
+        unicodedata.category(c) == "Cc" and c not in "\n\t" for c in value
+    ):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _text(max_length: int) -> Any:
+    return Annotated[
+        str | None,
+        BeforeValidator(_blank_to_none),
+        Field(max_length=max_length),
+        AfterValidator(_no_control_chars),
+    ]
+
+
+Name = _text(300)
+Description = _text(5000)
+Line = _text(500)
+
+
+class PointIn(BaseModel):
+    """A GeoJSON Point in WGS84 lon/lat."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["Point"]
+    coordinates: Annotated[list[float], Field(min_length=2, max_length=2)]
+
+    @field_validator("coordinates")
+    @classmethod
+    def _in_range(cls, value: list[float]) -> list[float]:
+        check_lon_lat(value[0], value[1])
+        return value
+
+
+class AreaIn(BaseModel):
+    """A GeoJSON Polygon or MultiPolygon in WGS84; must be valid (OGC simple features)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["Polygon", "MultiPolygon"]
+    coordinates: list[Any]
+
+    def to_shape(self) -> MultiPolygon:
+        """The area as a shapely MultiPolygon (validated already)."""
+        return multipolygon_from_geojson(self.model_dump())
+
+    @model_validator(mode="after")
+    def _valid(self) -> "AreaIn":
+        self.to_shape()
+        return self
+
+
+class OpeningHours(BaseModel):
+    """One opening period: a day, when it opens and when it closes (24-hour HH:MM)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    day: Day
+    opens: time
+    closes: time
+
+    @model_validator(mode="after")
+    def _closes_after_opens(self) -> "OpeningHours":
+        if self.closes <= self.opens:
+            raise ValueError("closes must be after opens")
+        return self
+
+
+def _languages(value: list[str]) -> list[str]:
+    for code in value:
+        if not re.fullmatch(r"[a-z]{2,3}", code):
+            raise ValueError(f"{code!r} is not an ISO 639 language code (e.g. cy, en, bfi)")
+    return sorted(set(value))
+
+
+class _AssetFields(BaseModel):
+    """Fields a writer may set; shared by create and update."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_max_length=5000)
+
+    name_en: Name = None
+    name_cy: Name = None
+    description_en: Description = None
+    description_cy: Description = None
+    themes: Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=30)] = []
+    service_area: AreaIn | None = None
+    address: Line = None
+    postcode: Annotated[
+        str | None,
+        BeforeValidator(_blank_to_none),
+        AfterValidator(lambda v: normalise_postcode(v) if v else v),
+    ] = None
+    email: Annotated[EmailStr | None, BeforeValidator(_blank_to_none)] = None
+    phone: Annotated[
+        str | None, BeforeValidator(_blank_to_none), Field(pattern=r"^\+?[0-9 ()\-]{5,40}$")
+    ] = None
+    website: Annotated[HttpUrl | None, BeforeValidator(_blank_to_none)] = None
+    opening_hours: Annotated[list[OpeningHours], Field(max_length=50)] = []
+    accessibility: list[Accessibility] = []
+    languages: Annotated[list[str], Field(max_length=20), AfterValidator(_languages)] = []
+    status: WritableStatus = "pending"
+    last_verified_at: AwareDatetime | None = None
+
+    @field_validator("last_verified_at")
+    @classmethod
+    def _not_future(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value > datetime.now(UTC):
+            raise ValueError("must not be in the future")
+        return value
+
+
+def _writable_kind(value: str) -> str:
+    if value in PERSON_KINDS:
+        raise ValueError(
+            "person-linked kinds (skill, volunteer) need a consent record and cannot be "
+            "created through this API yet"
+        )
+    return value
+
+
+class AssetCreate(_AssetFields):
+    """A new asset. `location` is a GeoJSON Point; at least one of name_en / name_cy."""
+
+    kind: Annotated[Kind, AfterValidator(_writable_kind)]
+    location: PointIn
+    source: Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=200)] = None
+    source_id: Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=200)] = None
+
+    @model_validator(mode="after")
+    def _has_name(self) -> "AssetCreate":
+        if not (self.name_en or self.name_cy):
+            raise ValueError("give at least one of name_en or name_cy")
+        if self.source_id and not self.source:
+            raise ValueError("source_id needs source")
+        return self
+
+
+class AssetUpdate(_AssetFields):
+    """A partial change: only the fields sent are changed; null clears an optional field."""
+
+    kind: Annotated[Kind | None, AfterValidator(lambda v: v and _writable_kind(v))] = None
+    location: PointIn | None = None
+
+    @model_validator(mode="after")
+    def _required_not_cleared(self) -> "AssetUpdate":
+        for field in ("kind", "location", "status"):
+            if field in self.model_fields_set and getattr(self, field) is None:
+                raise ValueError(f"{field} cannot be null")
+        if not self.model_fields_set:
+            raise ValueError("send at least one field to change")
+        return self
+
+
+# ---- output ------------------------------------------------------------------------------------
+
+PUBLIC_FIELDS = (
+    "kind",
+    "name_en",
+    "name_cy",
+    "description_en",
+    "description_cy",
+    "themes",
+    "address",
+    "postcode",
+    "email",
+    "phone",
+    "website",
+    "opening_hours",
+    "accessibility",
+    "languages",
+    "status",
+    "last_verified_at",
+    "source",
+    "source_id",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+
+class OpeningHoursOut(BaseModel):
+    """An opening period as stored."""
+
+    day: Day
+    opens: str
+    closes: str
+
+
+class PointOut(BaseModel):
+    """GeoJSON Point."""
+
+    type: Literal["Point"]
+    coordinates: list[float]
+
+
+class AssetRead(BaseModel):
+    """An asset as the API returns it (JSON)."""
+
+    id: int
+    kind: Kind
+    name_en: str | None
+    name_cy: str | None
+    description_en: str | None
+    description_cy: str | None
+    themes: list[str]
+    location: PointOut
+    service_area: dict[str, Any] | None
+    address: str | None
+    postcode: str | None
+    email: str | None
+    phone: str | None
+    website: str | None
+    opening_hours: list[OpeningHoursOut]
+    accessibility: list[str]
+    languages: list[str]
+    status: Status
+    last_verified_at: datetime | None
+    source: str | None
+    source_id: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    distance_m: float | None = Field(None, description="Geodesic metres from `near` (near only).")
+
+
+class AssetList(BaseModel):
+    """A page of assets, and the link to the next page (keyset pagination)."""
+
+    items: list[AssetRead]
+    numberReturned: int
+    next: str | None
+
+
+class AssetFeature(BaseModel):
+    """An asset as a GeoJSON Feature (geometry: its location)."""
+
+    type: Literal["Feature"]
+    id: int
+    geometry: PointOut
+    properties: dict[str, Any]
+
+
+class AssetFeatureCollection(BaseModel):
+    """A page of assets as a GeoJSON FeatureCollection."""
+
+    type: Literal["FeatureCollection"]
+    features: list[AssetFeature]
+    numberReturned: int
+    links: list[dict[str, Any]] = []
+    numberMatched: int | None = None
+    timeStamp: str | None = None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+
+
+def _properties(record: dict[str, Any]) -> dict[str, Any]:
+    props = {field: record[field] for field in PUBLIC_FIELDS}
+    props["last_verified_at"] = _iso(record["last_verified_at"])
+    props["created_at"] = _iso(record["created_at"])
+    props["updated_at"] = _iso(record["updated_at"])
+    props["service_area"] = geojson(record["service_area"])
+    if "distance_m" in record:
+        props["distance_m"] = round(record["distance_m"], 2)
+    return props
+
+
+def asset_json(record: dict[str, Any]) -> dict[str, Any]:
+    """An asset record (from the service layer) as the JSON object of AssetRead."""
+    return {
+        "id": record["id"],
+        "location": point_geojson(record["lon"], record["lat"]),
+        **_properties(record),
+    }
+
+
+def asset_feature(record: dict[str, Any]) -> dict[str, Any]:
+    """An asset record as an RFC 7946 Feature."""
+    return {
+        "type": "Feature",
+        "id": record["id"],
+        "geometry": point_geojson(record["lon"], record["lat"]),
+        "properties": _properties(record),
+    }

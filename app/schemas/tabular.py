@@ -1,0 +1,103 @@
+"""Assets as flat rows (CSV, GeoPackage attributes): one column list, both directions."""
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from app.schemas.assets import _iso
+
+CSV_COLUMNS = (
+    "id",
+    "kind",
+    "name_en",
+    "name_cy",
+    "description_en",
+    "description_cy",
+    "themes",
+    "lon",
+    "lat",
+    "service_area",
+    "address",
+    "postcode",
+    "email",
+    "phone",
+    "website",
+    "opening_hours",
+    "accessibility",
+    "languages",
+    "status",
+    "last_verified_at",
+    "source",
+    "source_id",
+    "version",
+    "created_at",
+    "updated_at",
+)
+LIST_SEPARATOR = ";"
+# Spreadsheet formula injection: cells starting with these run as formulas in Excel/LibreOffice.
+_FORMULA_START = ("=", "@", "\t", "\r")
+_SIGNED_NUMBER = re.compile(r"^[+-][0-9 ()\-]*$")
+
+
+def safe_cell(value: str) -> str:
+    """Prefix a cell that a spreadsheet would run as a formula with an apostrophe."""
+    if value.startswith(_FORMULA_START) or (
+        value.startswith(("+", "-")) and not _SIGNED_NUMBER.match(value)
+    ):
+        return "'" + value
+    return value
+
+
+def unsafe_cell(value: str) -> str:
+    """Undo safe_cell (for import)."""
+    if value.startswith("'") and safe_cell(value[1:]) == value:
+        return value[1:]
+    return value
+
+
+def format_opening_hours(rows: list[dict[str, str]]) -> str:
+    """'mon 09:00-17:00; tue 09:00-12:30' from structured rows."""
+    return "; ".join(f"{r['day']} {r['opens']}-{r['closes']}" for r in rows)
+
+
+def parse_opening_hours(text: str) -> list[dict[str, str]]:
+    """Structured rows from 'mon 09:00-17:00; tue 09:00-12:30' (ValueError if malformed)."""
+    rows = []
+    for part in filter(None, (p.strip() for p in text.split(LIST_SEPARATOR))):
+        match = re.fullmatch(r"([a-z]{3})\s+(\d{2}:\d{2})-(\d{2}:\d{2})", part)
+        if not match:
+            raise ValueError(f"opening hours {part!r} is not like 'mon 09:00-17:00'")
+        rows.append({"day": match.group(1), "opens": match.group(2), "closes": match.group(3)})
+    return rows
+
+
+def asset_row(record: dict[str, Any]) -> dict[str, Any]:
+    """An asset record as a flat row of CSV_COLUMNS (+ distance_m when present); text is safe."""
+    area = record["service_area"]
+    row: dict[str, Any] = {
+        **{c: record.get(c) for c in CSV_COLUMNS},
+        "themes": LIST_SEPARATOR.join(record["themes"]),
+        "service_area": area.wkt if area is not None else None,
+        "opening_hours": format_opening_hours(record["opening_hours"]),
+        "accessibility": LIST_SEPARATOR.join(record["accessibility"]),
+        "languages": LIST_SEPARATOR.join(record["languages"]),
+        "last_verified_at": _iso(record["last_verified_at"]),
+        "created_at": _iso(record["created_at"]),
+        "updated_at": _iso(record["updated_at"]),
+    }
+    if "distance_m" in record:
+        row["distance_m"] = round(record["distance_m"], 2)
+    return {k: safe_cell(v) if isinstance(v, str) else v for k, v in row.items()}
+
+
+def csv_text(records: Iterable[dict[str, Any]], *, with_distance: bool = False) -> str:
+    """Assets as CSV text with a header row (RFC 4180, UTF-8)."""
+    buffer = io.StringIO()
+    columns = [*CSV_COLUMNS, "distance_m"] if with_distance else list(CSV_COLUMNS)
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow(asset_row(record))
+    return buffer.getvalue()

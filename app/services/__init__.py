@@ -1,0 +1,1 @@
+"""Domain logic and queries; no HTTP here."""

@@ -1,0 +1,81 @@
+"""The contract each spatial backend keeps, and backend-neutral helpers."""
+
+import math
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Executable
+from sqlalchemy.sql.elements import ColumnElement
+
+# Metres per degree of latitude at the equator (the smallest value), used to size prefilter boxes.
+_M_PER_DEG_LAT_MIN = 110_574.0
+_M_PER_DEG_LON_EQUATOR = 111_320.0
+
+
+@dataclass(frozen=True)
+class BBox:
+    """A lon/lat box in EPSG:4326."""
+
+    minx: float
+    miny: float
+    maxx: float
+    maxy: float
+
+
+def radius_envelope(lon: float, lat: float, radius_m: float) -> BBox:
+    """A lon/lat box that certainly contains every point within radius_m (geodesic) of lon/lat."""
+    dlat = radius_m / _M_PER_DEG_LAT_MIN * 1.01
+    far_lat = min(89.9, abs(lat) + dlat)
+    dlon = radius_m / (_M_PER_DEG_LON_EQUATOR * math.cos(math.radians(far_lat))) * 1.01
+    return BBox(
+        max(-180.0, lon - dlon),
+        max(-90.0, lat - dlat),
+        min(180.0, lon + dlon),
+        min(90.0, lat + dlat),
+    )
+
+
+class SpatialBackend(Protocol):
+    """Spatial SQL for one database; every method returns SQLAlchemy expressions or facts."""
+
+    name: str
+
+    def engine_options(self) -> dict[str, Any]:
+        """Keyword arguments for create_engine."""
+        ...
+
+    def on_connect(self, dbapi_connection: Any, connection_record: Any) -> None:
+        """Prepare a new DBAPI connection (load extensions, pragmas)."""
+        ...
+
+    def x(self, geom: Any) -> ColumnElement[float]:
+        """Longitude of a point column."""
+        ...
+
+    def y(self, geom: Any) -> ColumnElement[float]:
+        """Latitude of a point column."""
+        ...
+
+    def in_bbox(self, table_name: str, geom: Any, pk: Any, bbox: BBox) -> ColumnElement[bool]:
+        """Rows whose geometry intersects bbox, through the spatial index, rechecked exactly."""
+        ...
+
+    def within_m(
+        self, table_name: str, geom: Any, pk: Any, lon: float, lat: float, radius_m: float
+    ) -> ColumnElement[bool]:
+        """Rows within radius_m geodesic metres of lon/lat, through the spatial index."""
+        ...
+
+    def distance_m(self, geom: Any, lon: float, lat: float) -> ColumnElement[float]:
+        """Geodesic distance in metres (WGS84 ellipsoid) from geom to lon/lat."""
+        ...
+
+    def plan_uses_spatial_index(self, connection: Connection, stmt: Executable, index: str) -> bool:
+        """True when the database's plan for stmt reads the named spatial index."""
+        ...
+
+    def spatial_index_problems(
+        self, connection: Connection, tables: dict[str, list[str]]
+    ) -> list[str]:
+        """What is wrong with the spatial indexes of these tables' geometry columns (empty: fine)."""
+        ...

@@ -1,0 +1,70 @@
+"""Geometry conversions and checks in Python (shapely <-> WKB <-> GeoJSON); no SQL here."""
+
+import math
+from typing import Any
+
+import shapely
+from geoalchemy2 import WKBElement
+from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
+
+SRID = 4326
+
+
+def check_lon_lat(lon: float, lat: float) -> None:
+    """Raise ValueError unless lon/lat is a finite WGS84 position."""
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise ValueError("coordinates must be finite numbers")
+    if not -180.0 <= lon <= 180.0:
+        raise ValueError(f"longitude {lon} is outside -180..180")
+    if not -90.0 <= lat <= 90.0:
+        raise ValueError(f"latitude {lat} is outside -90..90")
+
+
+def point_element(lon: float, lat: float) -> WKBElement:
+    """A database value for a WGS84 point."""
+    return WKBElement(shapely.to_wkb(Point(lon, lat)), srid=SRID)
+
+
+def area_element(area: MultiPolygon) -> WKBElement:
+    """A database value for a WGS84 multipolygon."""
+    return WKBElement(shapely.to_wkb(area), srid=SRID)
+
+
+def geometry_from_db(value: Any) -> Any:
+    """A shapely geometry from a database geometry value (WKB/EWKB element or bytes), or None."""
+    if value is None:
+        return None
+    data = value.data if isinstance(value, WKBElement) else value
+    return shapely.from_wkb(bytes(data) if not isinstance(data, str) else data)
+
+
+def multipolygon_from_geojson(geometry: dict[str, Any]) -> MultiPolygon:
+    """A valid WGS84 MultiPolygon from a GeoJSON Polygon/MultiPolygon; ValueError says why not."""
+    if geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        raise ValueError("must be a GeoJSON Polygon or MultiPolygon")
+    try:
+        geom = shape(geometry)
+    except (ValueError, TypeError, AttributeError, IndexError) as exc:
+        raise ValueError(f"not a readable polygon: {exc}") from exc
+    coords = shapely.get_coordinates(geom)
+    if coords.size == 0:
+        raise ValueError("polygon is empty")
+    for lon, lat in coords:
+        check_lon_lat(float(lon), float(lat))
+    if not geom.is_valid:
+        raise ValueError(f"invalid polygon: {shapely.is_valid_reason(geom)}")
+    if isinstance(geom, Polygon):
+        geom = MultiPolygon([geom])
+    return geom
+
+
+def geojson(geom: Any) -> dict[str, Any] | None:
+    """RFC 7946 geometry object for a shapely geometry (None stays None)."""
+    if geom is None:
+        return None
+    return mapping(geom)  # type: ignore[no-any-return]
+
+
+def point_geojson(lon: float, lat: float) -> dict[str, Any]:
+    """RFC 7946 Point."""
+    return {"type": "Point", "coordinates": [lon, lat]}

@@ -1,0 +1,139 @@
+"""SpatiaLite: the embedded default (one SQLite file)."""
+
+import os
+from typing import Any
+
+from geoalchemy2.admin.dialects.sqlite import init_spatialite, load_spatialite_driver
+from sqlalchemy import Connection, Executable, and_, func, literal_column, select, table, text
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.spatial.base import BBox, radius_envelope
+
+os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
+
+
+def _sqlite_module() -> Any:
+    """A sqlite3 DBAPI module that can load extensions (the system one here cannot)."""
+    try:
+        import pysqlite3.dbapi2 as module  # type: ignore[import-not-found]
+    except ImportError:  # other platforms: the standard library may allow extensions
+        import sqlite3 as module
+    return module
+
+
+def _rtree(table_name: str, column: str) -> Any:
+    """The R*Tree virtual table SpatiaLite keeps for a geometry column."""
+    return table(
+        f"idx_{table_name}_{column}",
+        *(literal_column(c) for c in ("pkid", "xmin", "xmax", "ymin", "ymax")),
+    )
+
+
+class SpatiaLite:
+    """Spatial SQL for SQLite + mod_spatialite."""
+
+    name = "spatialite"
+
+    def engine_options(self) -> dict[str, Any]:
+        """Use an extension-capable sqlite3 module."""
+        return {"module": _sqlite_module()}
+
+    def on_connect(self, dbapi_connection: Any, connection_record: Any) -> None:
+        """Load SpatiaLite, create its metadata once, and make concurrent use safe (WAL)."""
+        load_spatialite_driver(dbapi_connection)
+        init_spatialite(dbapi_connection, transaction=True, init_mode="WGS84")
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    def x(self, geom: Any) -> ColumnElement[float]:
+        """Longitude of a point."""
+        return func.ST_X(geom)
+
+    def y(self, geom: Any) -> ColumnElement[float]:
+        """Latitude of a point."""
+        return func.ST_Y(geom)
+
+    def _index_candidates(self, table_name: str, geom: Any, pk: Any, box: BBox) -> Any:
+        # SpatiaLite never uses its R*Tree on its own: ask it for candidate rowids explicitly.
+        idx = _rtree(table_name, geom.key)
+        return pk.in_(
+            select(idx.c.pkid).where(
+                idx.c.xmin <= box.maxx,
+                idx.c.xmax >= box.minx,
+                idx.c.ymin <= box.maxy,
+                idx.c.ymax >= box.miny,
+            )
+        )
+
+    def in_bbox(self, table_name: str, geom: Any, pk: Any, bbox: BBox) -> ColumnElement[bool]:
+        """R*Tree candidates (float32 boxes), rechecked with the exact predicate."""
+        envelope = func.BuildMbr(bbox.minx, bbox.miny, bbox.maxx, bbox.maxy, 4326)
+        return and_(
+            self._index_candidates(table_name, geom, pk, bbox),
+            func.ST_Intersects(geom, envelope) == 1,
+        )
+
+    def within_m(
+        self, table_name: str, geom: Any, pk: Any, lon: float, lat: float, radius_m: float
+    ) -> ColumnElement[bool]:
+        """R*Tree candidates in a box around the point, then the exact geodesic distance."""
+        box = radius_envelope(lon, lat, radius_m)
+        return and_(
+            self._index_candidates(table_name, geom, pk, box),
+            self.distance_m(geom, lon, lat) <= radius_m,
+        )
+
+    def distance_m(self, geom: Any, lon: float, lat: float) -> ColumnElement[float]:
+        """Distance on the WGS84 ellipsoid (use_ellipsoid=1)."""
+        return func.ST_Distance(geom, func.MakePoint(lon, lat, 4326), 1)
+
+    def plan_uses_spatial_index(self, connection: Connection, stmt: Executable, index: str) -> bool:
+        """Read EXPLAIN QUERY PLAN for a scan of the R*Tree virtual table."""
+        compiled = stmt.compile(connection, compile_kwargs={"literal_binds": True})  # type: ignore[attr-defined]
+        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}").all()
+        return any(index in str(row[-1]) and "VIRTUAL TABLE" in str(row[-1]) for row in rows)
+
+    def spatial_index_problems(
+        self, connection: Connection, tables: dict[str, list[str]]
+    ) -> list[str]:
+        """Check each geometry column is registered, indexed, trigger-maintained and consistent.
+
+        A table rebuild (Alembic batch mode) drops SpatiaLite's triggers and metadata without an
+        error; spatial queries then silently return nothing.
+        """
+        problems: list[str] = []
+        triggers = {
+            row[0]
+            for row in connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            )
+        }
+        for table_name, columns in tables.items():
+            for column in columns:
+                label = f"{table_name}.{column}"
+                registered = connection.execute(
+                    text(
+                        "SELECT spatial_index_enabled FROM geometry_columns "
+                        "WHERE lower(f_table_name) = lower(:t) AND lower(f_geometry_column) = lower(:c)"
+                    ),
+                    {"t": table_name, "c": column},
+                ).scalar()
+                if registered is None:
+                    problems.append(f"{label}: not registered in geometry_columns")
+                    continue
+                if registered != 1:
+                    problems.append(f"{label}: spatial index disabled")
+                    continue
+                for prefix in ("gii", "giu", "gid"):
+                    if f"{prefix}_{table_name}_{column}" not in triggers:
+                        problems.append(f"{label}: index trigger {prefix}_ missing")
+                ok = connection.execute(
+                    text("SELECT CheckSpatialIndex(:t, :c)"), {"t": table_name, "c": column}
+                ).scalar()
+                if ok != 1:
+                    problems.append(f"{label}: R*Tree does not match the table")
+        return problems

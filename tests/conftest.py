@@ -1,0 +1,134 @@
+"""Test fixtures: every database test runs on SpatiaLite and on PostGIS.
+
+PostGIS comes from ASSETMAP_TEST_POSTGIS_URL (`.ci/run` starts one). Locally a missing PostGIS
+or shared data skips with a message; with CI set, it fails instead.
+"""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, delete
+from sqlalchemy.orm import Session
+
+from app.db import make_engine
+from app.main import create_app
+from app.migrate import downgrade, upgrade
+from app.models import Asset, AssetTheme, AuditEvent
+from app.schemas.assets import AssetCreate
+from app.services import assets as asset_service
+from app.settings import Settings
+
+ADMIN_TOKEN = "test-admin-token"
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+SHARED_DATA = PROJECT_DIR.parent / "shared" / "data"
+IN_CI = bool(os.environ.get("CI"))
+
+
+def unavailable(reason: str) -> None:
+    """Skip locally; fail in CI, where every backend and data set must be present."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI is set, so this is a failure, not a skip)")
+    pytest.skip(reason)
+
+
+def postgis_url() -> str:
+    """The test PostGIS URL, or skip/fail."""
+    url = os.environ.get("ASSETMAP_TEST_POSTGIS_URL")
+    if not url:
+        unavailable("PostGIS not configured: set ASSETMAP_TEST_POSTGIS_URL (see .ci/run)")
+    return url  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="session", params=["spatialite", "postgis"])
+def backend_name(request: pytest.FixtureRequest) -> str:
+    """Which database this test runs on."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def db_url(backend_name: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database URL for the backend, fresh for this test session."""
+    if backend_name == "spatialite":
+        return f"sqlite:///{tmp_path_factory.mktemp('spatialite') / 'test.sqlite'}"
+    return postgis_url()
+
+
+@pytest.fixture(scope="session")
+def engine(db_url: str) -> Iterator[Engine]:
+    """A migrated engine (whole Alembic history, themes seeded)."""
+    engine = make_engine(Settings(database_url=db_url))
+    if engine.dialect.name == "postgresql":
+        downgrade(engine, "base")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine) -> Engine:
+    """The engine with every table but the taxonomy emptied before the test."""
+    with engine.begin() as connection:
+        for model in (AssetTheme, AuditEvent, Asset):
+            connection.execute(delete(model))
+    return engine
+
+
+@pytest.fixture
+def session(db: Engine) -> Iterator[Session]:
+    """A session on the emptied database."""
+    with Session(db, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def settings(db: Engine, db_url: str) -> Settings:
+    """Settings pointing at the test database, with a known admin token."""
+    return Settings(database_url=db_url, admin_token=ADMIN_TOKEN)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    """An HTTP client for a fresh app on the test database."""
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def asset_body(**overrides: Any) -> dict[str, Any]:
+    """A valid create body (a published group in Cardiff), with overrides."""
+    body: dict[str, Any] = {
+        "kind": "group",
+        "name_en": "Splott lunch club",
+        "name_cy": "Clwb cinio Sblot",
+        "themes": ["food", "older_people"],
+        "location": {"type": "Point", "coordinates": [-3.1566, 51.4812]},
+        "status": "published",
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def make_asset(session: Session) -> Any:
+    """Create and commit an asset through the service layer; returns its id."""
+
+    def make(**overrides: Any) -> int:
+        data = AssetCreate.model_validate(asset_body(**overrides))
+        asset = asset_service.create_asset(session, actor="test", data=data)
+        session.commit()
+        return asset.id
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def cardiff_dir() -> Path:
+    """The real Cardiff open data in ../shared (skips locally when absent)."""
+    path = SHARED_DATA / "cardiff"
+    if not (path / "assets.geojson").exists():
+        unavailable(f"real data not found at {path}")
+    return path
