@@ -12,7 +12,7 @@ from app.spatial import backend_for
 
 
 def make_engine(settings: Settings) -> Engine:
-    """Create the engine for the configured database, SpatiaLite or PostGIS, ready for spatial SQL."""
+    """The engine for the configured database (SpatiaLite or PostGIS), ready for spatial SQL."""
     url = make_url(settings.database_url)
     backend = backend_for(url.get_backend_name())
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":

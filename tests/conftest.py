@@ -5,18 +5,21 @@ or shared data skips with a message; with CI set, it fails instead.
 """
 
 import os
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, create_engine, delete
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app.db import make_engine
 from app.main import create_app
-from app.migrate import downgrade, upgrade
+from app.migrate import upgrade
 from app.models import Asset, AssetTheme, AuditEvent
 from app.schemas.assets import AssetCreate
 from app.services import assets as asset_service
@@ -50,20 +53,43 @@ def backend_name(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@contextmanager
+def fresh_postgis_database(base_url: str) -> Iterator[str]:
+    """A new PostGIS database beside the configured one, dropped afterwards.
+
+    Each test session gets its own, so concurrent runs on one server never share tables.
+    """
+    name = f"assetmap_t{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = make_url(base_url).set(database=name)
+    fresh = create_engine(url, isolation_level="AUTOCOMMIT")
+    with fresh.connect() as connection:
+        connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS postgis")
+    fresh.dispose()
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def db_url(backend_name: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+def db_url(backend_name: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database URL for the backend, fresh for this test session."""
     if backend_name == "spatialite":
-        return f"sqlite:///{tmp_path_factory.mktemp('spatialite') / 'test.sqlite'}"
-    return postgis_url()
+        yield f"sqlite:///{tmp_path_factory.mktemp('spatialite') / 'test.sqlite'}"
+        return
+    with fresh_postgis_database(postgis_url()) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def engine(db_url: str) -> Iterator[Engine]:
     """A migrated engine (whole Alembic history, themes seeded)."""
     engine = make_engine(Settings(database_url=db_url))
-    if engine.dialect.name == "postgresql":
-        downgrade(engine, "base")
     upgrade(engine)
     yield engine
     engine.dispose()

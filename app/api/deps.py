@@ -4,7 +4,7 @@ import math
 import re
 import secrets
 from collections.abc import Iterator
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
@@ -141,7 +141,7 @@ def get_near(
 NearDep = Annotated[Near | None, Depends(get_near)]
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Output formats."""
 
     json = "json"

@@ -77,5 +77,5 @@ class SpatialBackend(Protocol):
     def spatial_index_problems(
         self, connection: Connection, tables: dict[str, list[str]]
     ) -> list[str]:
-        """What is wrong with the spatial indexes of these tables' geometry columns (empty: fine)."""
+        """Problems with the spatial indexes of these geometry columns (empty: none)."""
         ...

@@ -117,8 +117,8 @@ class SpatiaLite:
                 label = f"{table_name}.{column}"
                 registered = connection.execute(
                     text(
-                        "SELECT spatial_index_enabled FROM geometry_columns "
-                        "WHERE lower(f_table_name) = lower(:t) AND lower(f_geometry_column) = lower(:c)"
+                        "SELECT spatial_index_enabled FROM geometry_columns WHERE "
+                        "lower(f_table_name) = lower(:t) AND lower(f_geometry_column) = lower(:c)"
                     ),
                     {"t": table_name, "c": column},
                 ).scalar()
