@@ -14,7 +14,8 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY . .
-RUN pip install . \
+# Editable: alembic.ini, migrations/ and data/ stay beside the package, where app/ finds them.
+RUN pip install -e . \
     && useradd --create-home --uid 10001 assetmap \
     && mkdir -p /app/data \
     && chown assetmap:assetmap /app/data
