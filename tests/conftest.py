@@ -20,7 +20,18 @@ from sqlalchemy.orm import Session
 from app.db import make_engine
 from app.main import create_app
 from app.migrate import upgrade
-from app.models import Asset, AssetTheme, AuditEvent
+from app.models import (
+    Area,
+    Asset,
+    AssetArea,
+    AssetTheme,
+    AuditEvent,
+    Deficit,
+    Indicator,
+    IndicatorTheme,
+    IndicatorValue,
+    Postcode,
+)
 from app.schemas.assets import AssetCreate
 from app.services import assets as asset_service
 from app.settings import Settings
@@ -99,7 +110,18 @@ def engine(db_url: str) -> Iterator[Engine]:
 def db(engine: Engine) -> Engine:
     """The engine with every table but the taxonomy emptied before the test."""
     with engine.begin() as connection:
-        for model in (AssetTheme, AuditEvent, Asset):
+        for model in (
+            AssetArea,
+            AssetTheme,
+            AuditEvent,
+            Asset,
+            IndicatorValue,
+            IndicatorTheme,
+            Indicator,
+            Deficit,
+            Postcode,
+            Area,
+        ):
             connection.execute(delete(model))
     return engine
 
