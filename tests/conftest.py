@@ -180,3 +180,29 @@ def cardiff_dir() -> Path:
     if not (path / "assets.geojson").exists():
         unavailable(f"real data not found at {path}")
     return path
+
+
+CARDIFF_LSOA_FIELDS = {
+    "code": "lsoa11cd",
+    "name_en": "lsoa11nm",
+    "name_cy": "lsoa11nmw",
+    "population": "population_mid2019",
+    "parent": "msoa11cd",
+}
+
+
+@pytest.fixture
+def cardiff_lsoas(session: Session, cardiff_dir: Path) -> int:
+    """The 214 real Cardiff LSOAs with population and population-weighted centroids, saved."""
+    from app.services.areas import AreaFields, read_areas, read_centroids, save_areas
+
+    areas, bad, _ = read_areas(
+        cardiff_dir / "lsoa11_wimd2019_population.geojson", AreaFields(**CARDIFF_LSOA_FIELDS)
+    )
+    centroids, bad_points = read_centroids(
+        cardiff_dir / "lsoa11_population_weighted_centroids.geojson", "lsoa11cd"
+    )
+    assert not bad and not bad_points
+    save_areas(session, level="lsoa", areas=areas, centroids=centroids, source="test")
+    session.commit()
+    return len(areas)

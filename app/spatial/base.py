@@ -22,6 +22,11 @@ class BBox:
     maxy: float
 
 
+def degree_margins(radius_m: float) -> tuple[float, float]:
+    """(degrees of latitude, metres per degree of longitude at the equator) padding a radius."""
+    return radius_m / _M_PER_DEG_LAT_MIN * 1.01, _M_PER_DEG_LON_EQUATOR / 1.01
+
+
 def radius_envelope(lon: float, lat: float, radius_m: float) -> BBox:
     """A lon/lat box that certainly contains every point within radius_m (geodesic) of lon/lat."""
     dlat = radius_m / _M_PER_DEG_LAT_MIN * 1.01
@@ -66,6 +71,13 @@ class SpatialBackend(Protocol):
         """Rows within radius_m geodesic metres of lon/lat, through the spatial index."""
         ...
 
+    def within_m_of_column(
+        self, table_name: str, geom: Any, pk: Any, point: Any, radius_m: float
+    ) -> ColumnElement[bool]:
+        """Rows within radius_m geodesic metres of a point column of an outer query (correlated),
+        through the spatial index of `geom`."""
+        ...
+
     def distance_m(self, geom: Any, lon: float, lat: float) -> ColumnElement[float]:
         """Geodesic distance in metres (WGS84 ellipsoid) from geom to lon/lat."""
         ...
@@ -78,4 +90,10 @@ class SpatialBackend(Protocol):
         self, connection: Connection, tables: dict[str, list[str]]
     ) -> list[str]:
         """Problems with the spatial indexes of these geometry columns (empty: none)."""
+        ...
+
+    def keep_ids_free(
+        self, connection: Connection, table_name: str, column: str, upto: int
+    ) -> None:
+        """Make the table's own id generator hand out only ids above `upto` from now on."""
         ...

@@ -6,7 +6,21 @@ from geoalchemy2 import Geography
 from sqlalchemy import Connection, Executable, and_, cast, func, text
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.spatial.base import BBox, radius_envelope
+from app.spatial.base import BBox, degree_margins, radius_envelope
+
+
+def _point(lon: float, lat: float) -> Any:
+    return func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326)
+
+
+def _envelope(box: BBox) -> Any:
+    """The box as a geometry; a point or a line when it has no width or height (a degenerate
+    envelope intersects nothing)."""
+    if box.minx == box.maxx and box.miny == box.maxy:
+        return _point(box.minx, box.miny)
+    if box.minx == box.maxx or box.miny == box.maxy:
+        return func.ST_MakeLine(_point(box.minx, box.miny), _point(box.maxx, box.maxy))
+    return func.ST_MakeEnvelope(box.minx, box.miny, box.maxx, box.maxy, 4326)
 
 
 class PostGIS:
@@ -31,8 +45,7 @@ class PostGIS:
 
     def in_bbox(self, table_name: str, geom: Any, pk: Any, bbox: BBox) -> ColumnElement[bool]:
         """ST_Intersects with a constant envelope: the GiST index answers, then the exact test."""
-        envelope = func.ST_MakeEnvelope(bbox.minx, bbox.miny, bbox.maxx, bbox.maxy, 4326)
-        return func.ST_Intersects(geom, envelope)
+        return func.ST_Intersects(geom, _envelope(bbox))
 
     def within_m(
         self, table_name: str, geom: Any, pk: Any, lon: float, lat: float, radius_m: float
@@ -44,6 +57,18 @@ class PostGIS:
         return and_(
             geom.op("&&")(envelope),
             func.ST_DWithin(cast(geom, Geography), point, radius_m, True),
+        )
+
+    def within_m_of_column(
+        self, table_name: str, geom: Any, pk: Any, point: Any, radius_m: float
+    ) -> ColumnElement[bool]:
+        """Index probe on a box around each outer point, then the exact geography check."""
+        dlat, m_per_deg_lon = degree_margins(radius_m)
+        far_lat = func.least(89.9, func.abs(func.ST_Y(point)) + dlat)
+        dlon = radius_m / (m_per_deg_lon * func.cos(func.radians(far_lat)))
+        return and_(
+            geom.op("&&")(func.ST_Expand(point, dlon, dlat)),
+            func.ST_DWithin(cast(geom, Geography), cast(point, Geography), radius_m, True),
         )
 
     def distance_m(self, geom: Any, lon: float, lat: float) -> ColumnElement[float]:
@@ -80,3 +105,13 @@ class PostGIS:
                 elif not found:
                     problems.append(f"{table_name}.{column}: GiST index invalid")
         return problems
+
+    def keep_ids_free(
+        self, connection: Connection, table_name: str, column: str, upto: int
+    ) -> None:
+        """Move the serial sequence past `upto` (rows inserted with explicit ids leave it behind)."""
+        sequence = "pg_get_serial_sequence(:t, :c)"
+        connection.execute(
+            text(f"SELECT setval({sequence}, GREATEST(:upto, nextval({sequence})))"),
+            {"t": table_name, "c": column, "upto": upto},
+        )

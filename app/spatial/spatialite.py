@@ -7,7 +7,7 @@ from geoalchemy2.admin.dialects.sqlite import init_spatialite, load_spatialite_d
 from sqlalchemy import Connection, Executable, and_, func, literal_column, select, table, text
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.spatial.base import BBox, radius_envelope
+from app.spatial.base import BBox, degree_margins, radius_envelope
 
 os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
 
@@ -27,6 +27,17 @@ def _rtree(table_name: str, column: str) -> Any:
         f"idx_{table_name}_{column}",
         *(literal_column(c) for c in ("pkid", "xmin", "xmax", "ymin", "ymax")),
     )
+
+
+def _envelope(box: BBox) -> Any:
+    """The box as a geometry; a point or a line when it has no width or height (a degenerate
+    BuildMbr intersects nothing)."""
+    low = func.MakePoint(box.minx, box.miny, 4326)
+    if box.minx == box.maxx and box.miny == box.maxy:
+        return low
+    if box.minx == box.maxx or box.miny == box.maxy:
+        return func.MakeLine(low, func.MakePoint(box.maxx, box.maxy, 4326))
+    return func.BuildMbr(box.minx, box.miny, box.maxx, box.maxy, 4326)
 
 
 class SpatiaLite:
@@ -71,10 +82,9 @@ class SpatiaLite:
 
     def in_bbox(self, table_name: str, geom: Any, pk: Any, bbox: BBox) -> ColumnElement[bool]:
         """R*Tree candidates (float32 boxes), rechecked with the exact predicate."""
-        envelope = func.BuildMbr(bbox.minx, bbox.miny, bbox.maxx, bbox.maxy, 4326)
         return and_(
             self._index_candidates(table_name, geom, pk, bbox),
-            func.ST_Intersects(geom, envelope) == 1,
+            func.ST_Intersects(geom, _envelope(bbox)) == 1,
         )
 
     def within_m(
@@ -86,6 +96,25 @@ class SpatiaLite:
             self._index_candidates(table_name, geom, pk, box),
             self.distance_m(geom, lon, lat) <= radius_m,
         )
+
+    def within_m_of_column(
+        self, table_name: str, geom: Any, pk: Any, point: Any, radius_m: float
+    ) -> ColumnElement[bool]:
+        """Correlated R*Tree probe on a box around each outer point, then the exact distance."""
+        dlat, m_per_deg_lon = degree_margins(radius_m)
+        x, y = func.ST_X(point), func.ST_Y(point)
+        far_lat = func.min(89.9, func.abs(y) + dlat)
+        dlon = radius_m / (m_per_deg_lon * func.cos(func.radians(far_lat)))
+        idx = _rtree(table_name, geom.key)
+        candidates = pk.in_(
+            select(idx.c.pkid).where(
+                idx.c.xmin <= x + dlon,
+                idx.c.xmax >= x - dlon,
+                idx.c.ymin <= y + dlat,
+                idx.c.ymax >= y - dlat,
+            )
+        )
+        return and_(candidates, func.ST_Distance(geom, point, 1) <= radius_m)
 
     def distance_m(self, geom: Any, lon: float, lat: float) -> ColumnElement[float]:
         """Distance on the WGS84 ellipsoid (use_ellipsoid=1)."""
@@ -137,3 +166,8 @@ class SpatiaLite:
                 if ok != 1:
                     problems.append(f"{label}: R*Tree does not match the table")
         return problems
+
+    def keep_ids_free(
+        self, connection: Connection, table_name: str, column: str, upto: int
+    ) -> None:
+        """Nothing to do: SQLite gives a new row max(rowid) + 1, above any explicit id."""
