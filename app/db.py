@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,7 +18,13 @@ def make_engine(settings: Settings) -> Engine:
     backend = backend_for(url.get_backend_name())
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, **backend.engine_options())
+    engine = create_engine(
+        url,
+        # orjson reads the JSON columns (opening hours, languages...) ~5x faster than json.
+        json_deserializer=orjson.loads,
+        json_serializer=lambda value: orjson.dumps(value).decode(),
+        **backend.engine_options(),
+    )
     event.listen(engine, "connect", backend.on_connect)
     return engine
 

@@ -101,14 +101,31 @@ async def _domain_error(request: Request, exc: Exception) -> JSONBody:
 async def _request_validation(request: Request, exc: Exception) -> JSONBody:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type"))}
+        {"loc": list(e.get("loc", ())), "msg": _reason(request, e), "type": str(e.get("type"))}
         for e in exc.errors()
     ]
     return JSONBody({"detail": errors}, status_code=422)
 
 
+def _reason(request: Request, error: dict[str, Any]) -> str:
+    """pydantic's message, made specific where it is too vague to act on."""
+    msg = str(error.get("msg", ""))
+    if error.get("type") == "json_invalid" and (ctx := error.get("ctx")):
+        return f"{msg}: {ctx.get('error')}"
+    content_type = request.headers.get("content-type", "")
+    if tuple(error.get("loc", ())) == ("body",) and "json" not in content_type:
+        # FastAPI passes a non-JSON body on as bytes; say what to send instead.
+        return f"send a JSON object with Content-Type: application/json (got {content_type!r})"
+    return msg
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONBody:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+        # FastAPI answers a body that is not UTF-8 with a bare 400; make it a 422 like every
+        # other unreadable body (invalid JSON), naming the body and the reason.
+        reason = f"body is not UTF-8 JSON: {exc.__cause__.reason} at byte {exc.__cause__.start}"
+        return JSONBody(validation_body(("body",), reason, "json_invalid"), status_code=422)
     return JSONBody({"detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from app.api.deps import (
+    MAX_ID,
     BBoxDep,
     Format,
     FormatDep,
@@ -22,6 +23,7 @@ from app.api.links import page_url, public_url
 from app.errors import InvalidInput, error_responses
 from app.responses import GeoJSONBody, JSONBody
 from app.schemas.assets import (
+    THEME_CODE,
     AssetCreate,
     AssetFeature,
     AssetFeatureCollection,
@@ -39,9 +41,9 @@ from app.services.themes import known_codes
 
 router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
 
-AssetId = Annotated[int, Path(ge=1, le=2**53, description="The asset's id")]
+AssetId = Annotated[int, Path(ge=1, le=MAX_ID, description="The asset's id")]
 
-LIST_CONTENT = {
+LIST_CONTENT: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {
             "application/geo+json": {
@@ -53,7 +55,7 @@ LIST_CONTENT = {
         }
     }
 }
-ONE_CONTENT = {
+ONE_CONTENT: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {
             "application/geo+json": {
@@ -61,6 +63,7 @@ ONE_CONTENT = {
                     ref_template="#/components/schemas/{model}"
                 )
             },
+            "text/csv": {"schema": {"type": "string"}},
         }
     }
 }
@@ -82,7 +85,7 @@ def list_assets(
     near: NearDep,
     kind: Annotated[list[Kind], Query(description="ABCD kind; repeat for any of several")] = [],  # noqa: B006
     theme: Annotated[
-        list[Annotated[str, Query(max_length=40)]],
+        list[Annotated[str, Query(max_length=40, pattern=THEME_CODE)]],
         Query(description="theme code; repeat for any of several"),
     ] = [],  # noqa: B006
     q: Annotated[str | None, Query(max_length=200, description="text in either language")] = None,
@@ -217,7 +220,7 @@ def update_asset(
 @router.delete(
     "/{asset_id}",
     status_code=204,
-    responses=error_responses(401, 403, 404, 412, 428),
+    responses=error_responses(401, 403, 404, 412, 413, 428),
     summary="Archive an asset",
 )
 def archive_asset(

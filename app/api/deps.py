@@ -17,10 +17,25 @@ from app.settings import Settings
 from app.spatial import BBox
 from app.spatial.geometry import check_lon_lat
 
+# Ids are SQL INTEGER columns: a larger id in a path would overflow on PostGIS (a 500, not a 404).
+MAX_ID = 2**31 - 1
+
+
+def refuse_nul_characters(request: Request) -> None:
+    """Refuse a NUL character in any query or path parameter, for every route.
+
+    PostgreSQL cannot store or even compare text holding one: it would be a 500, not a 422.
+    """
+    params = [("query", k, v) for k, v in request.query_params.multi_items()]
+    params += [("path", k, str(v)) for k, v in request.path_params.items()]
+    for where, name, value in params:
+        if "\x00" in name or "\x00" in value:
+            raise InvalidInput((where, name), "must not contain NUL characters")
+
 
 def get_settings_dep(request: Request) -> Settings:
     """The settings the app was created with."""
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -166,12 +181,17 @@ def get_format(
 
 FormatDep = Annotated[Format, Depends(get_format)]
 
-_ETAG = re.compile(r'^(?:W/)?"a(\d+)-v(\d+)"$')
+_ETAG = re.compile(r'^(?:W/)?"([a-z])(\d+)-v(\d+)"$')
+
+
+def entity_etag(prefix: str, entity_id: int, version: int) -> str:
+    """The ETag of one version of an entity (prefix: 'a' asset, 'd' deficit)."""
+    return f'"{prefix}{entity_id}-v{version}"'
 
 
 def etag(asset_id: int, version: int) -> str:
     """The ETag of one version of an asset."""
-    return f'"a{asset_id}-v{version}"'
+    return entity_etag("a", asset_id, version)
 
 
 def get_if_match(
@@ -185,15 +205,20 @@ def get_if_match(
     return if_match
 
 
-def expected_version(if_match: str, asset_id: int) -> int | None:
-    """The version an If-Match header asks for (None for '*'); -1 when it names another asset."""
+def expected_entity_version(if_match: str, prefix: str, entity_id: int) -> int | None:
+    """The version an If-Match header asks for (None for '*'); -1 when it names another entity."""
     if if_match.strip() == "*":
         return None
     for candidate in if_match.split(","):
         match = _ETAG.match(candidate.strip())
-        if match and int(match.group(1)) == asset_id:
-            return int(match.group(2))
+        if match and match.group(1) == prefix and int(match.group(2)) == entity_id:
+            return int(match.group(3))
     return -1
+
+
+def expected_version(if_match: str, asset_id: int) -> int | None:
+    """The version an If-Match header asks for (None for '*'); -1 when it names another asset."""
+    return expected_entity_version(if_match, "a", asset_id)
 
 
 IfMatchDep = Annotated[str, Depends(get_if_match)]

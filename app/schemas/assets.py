@@ -42,6 +42,9 @@ Accessibility = Literal[
 ]
 assert set(KINDS) == set(Kind.__args__) and set(STATUSES) == set(Status.__args__)  # type: ignore[attr-defined]
 
+# Theme codes as seeded from data/themes.csv; anything else (e.g. a NUL byte, which PostGIS
+# cannot even compare) is refused before it reaches the database.
+THEME_CODE = r"^[a-z0-9_]+$"
 UK_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 
 
@@ -56,6 +59,8 @@ def normalise_postcode(value: str) -> str:
 
 def fold(text: str) -> str:
     """Case- and accent-folded text for search ('Tŷ Hafan' -> 'ty hafan')."""
+    if text.isascii():  # the common case, and the same result, without per-character work
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -67,32 +72,32 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
+# Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F; newline and tab are allowed.
+# A regex instead of a per-character loop: imports validate every text field of every row.
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _no_control_chars(value: str | None) -> str | None:
-    if value is not None and any(
-        unicodedata.category(c) == "Cc" and c not in "\n\t" for c in value
-    ):
+    if value is not None and _CONTROL_CHARS.search(value):
         raise ValueError("must not contain control characters")
     return value
 
 
-def _text(max_length: int) -> Any:
-    return Annotated[
-        str | None,
-        BeforeValidator(_blank_to_none),
-        Field(max_length=max_length),
-        AfterValidator(_no_control_chars),
-    ]
-
-
-Name = _text(300)
-Description = _text(5000)
-Line = _text(500)
+# Optional text: blank becomes None. The constraints sit on the inner `str`: on `str | None`
+# pydantic applies them to None as well and raises TypeError (a 500) for a blank or null field.
+_Blank = BeforeValidator(_blank_to_none)
+_Clean = AfterValidator(_no_control_chars)
+Name = Annotated[Annotated[str, Field(max_length=300), _Clean] | None, _Blank]
+Description = Annotated[Annotated[str, Field(max_length=5000), _Clean] | None, _Blank]
+Line = Annotated[Annotated[str, Field(max_length=500), _Clean] | None, _Blank]
+SourceRef = Annotated[Annotated[str, Field(max_length=200), _Clean] | None, _Blank]
+Phone = Annotated[Annotated[str, Field(pattern=r"^\+?[0-9 ()\-]{5,40}$")] | None, _Blank]
 
 
 class PointIn(BaseModel):
     """A GeoJSON Point in WGS84 lon/lat."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     type: Literal["Point"]
     coordinates: Annotated[list[float], Field(min_length=2, max_length=2)]
@@ -104,22 +109,46 @@ class PointIn(BaseModel):
         return value
 
 
-class AreaIn(BaseModel):
-    """A GeoJSON Polygon or MultiPolygon in WGS84; must be valid (OGC simple features)."""
+def _closed(ring: list[list[float]]) -> list[list[float]]:
+    if ring[0] != ring[-1]:
+        raise ValueError("a linear ring must end where it starts (RFC 7946 3.1.6)")
+    return ring
 
-    model_config = ConfigDict(extra="forbid")
 
-    type: Literal["Polygon", "MultiPolygon"]
-    coordinates: list[Any]
+# Positions are lon/lat pairs (the column is 2D); a ring is closed and has at least 4 positions.
+Position = Annotated[list[float], Field(min_length=2, max_length=2)]
+Ring = Annotated[list[Position], Field(min_length=4), AfterValidator(_closed)]
+PolygonRings = Annotated[list[Ring], Field(min_length=1)]
+
+
+class _AreaBase(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     def to_shape(self) -> MultiPolygon:
         """The area as a shapely MultiPolygon (validated already)."""
         return multipolygon_from_geojson(self.model_dump())
 
     @model_validator(mode="after")
-    def _valid(self) -> "AreaIn":
+    def _valid(self) -> Any:
         self.to_shape()
         return self
+
+
+class PolygonIn(_AreaBase):
+    """A GeoJSON Polygon in WGS84; must be valid (OGC simple features)."""
+
+    type: Literal["Polygon"]
+    coordinates: PolygonRings
+
+
+class MultiPolygonIn(_AreaBase):
+    """A GeoJSON MultiPolygon in WGS84; must be valid (OGC simple features)."""
+
+    type: Literal["MultiPolygon"]
+    coordinates: Annotated[list[PolygonRings], Field(min_length=1)]
+
+
+AreaIn = Annotated[PolygonIn | MultiPolygonIn, Field(discriminator="type")]
 
 
 class OpeningHours(BaseModel):
@@ -154,7 +183,9 @@ class _AssetFields(BaseModel):
     name_cy: Name = None
     description_en: Description = None
     description_cy: Description = None
-    themes: Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=30)] = []
+    themes: Annotated[
+        list[Annotated[str, Field(max_length=40, pattern=THEME_CODE)]], Field(max_length=30)
+    ] = []
     service_area: AreaIn | None = None
     address: Line = None
     postcode: Annotated[
@@ -163,9 +194,7 @@ class _AssetFields(BaseModel):
         AfterValidator(lambda v: normalise_postcode(v) if v else v),
     ] = None
     email: Annotated[EmailStr | None, BeforeValidator(_blank_to_none)] = None
-    phone: Annotated[
-        str | None, BeforeValidator(_blank_to_none), Field(pattern=r"^\+?[0-9 ()\-]{5,40}$")
-    ] = None
+    phone: Phone = None
     website: Annotated[HttpUrl | None, BeforeValidator(_blank_to_none)] = None
     opening_hours: Annotated[list[OpeningHours], Field(max_length=50)] = []
     accessibility: list[Accessibility] = []
@@ -195,8 +224,8 @@ class AssetCreate(_AssetFields):
 
     kind: Annotated[Kind, AfterValidator(_writable_kind)]
     location: PointIn
-    source: Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=200)] = None
-    source_id: Annotated[str | None, BeforeValidator(_blank_to_none), Field(max_length=200)] = None
+    source: SourceRef = None
+    source_id: SourceRef = None
 
     @model_validator(mode="after")
     def _has_name(self) -> "AssetCreate":

@@ -74,14 +74,21 @@ def _polygonal(geom: Any, repair: bool) -> tuple[MultiPolygon | None, str | None
     if not isinstance(geom, Polygon | MultiPolygon):
         return None, f"{geom.geom_type} is not a polygon", False
     coords = shapely.get_coordinates(geom)
-    if not ((-180 <= coords[:, 0]) & (coords[:, 0] <= 180) & (-90 <= coords[:, 1]) & (coords[:, 1] <= 90)).all():
+    if not (
+        (-180 <= coords[:, 0])
+        & (coords[:, 0] <= 180)
+        & (-90 <= coords[:, 1])
+        & (coords[:, 1] <= 90)
+    ).all():
         return None, "coordinates are not WGS84 lon/lat", False
     repaired = False
     if not geom.is_valid:
         if not repair:
             return None, f"invalid: {shapely.is_valid_reason(geom)} (use --repair to fix)", False
         fixed = shapely.make_valid(geom)
-        parts = [g for g in getattr(fixed, "geoms", [fixed]) if isinstance(g, Polygon | MultiPolygon)]
+        parts = [
+            g for g in getattr(fixed, "geoms", [fixed]) if isinstance(g, Polygon | MultiPolygon)
+        ]
         geom = shapely.union_all(parts) if parts else None
         if geom is None or geom.is_empty:
             return None, "invalid and nothing polygonal is left after repair", False
@@ -123,7 +130,11 @@ def read_areas(
                 if population < 0:
                     raise ValueError
             except (TypeError, ValueError):
-                bad.append(BadFeature(feature.number, code, fields.population or "", "not a whole number >= 0"))
+                bad.append(
+                    BadFeature(
+                        feature.number, code, fields.population or "", "not a whole number >= 0"
+                    )
+                )
                 continue
         if was_repaired:
             repaired.append(code)
@@ -172,7 +183,10 @@ def save_areas(
 ) -> AreaImport:
     """Create or update areas by code, then reassign assets to them (flushed, not committed)."""
     result = AreaImport()
-    existing = {a.code: a for a in session.scalars(select(Area).where(Area.code.in_([a.code for a in areas])))}
+    existing = {
+        a.code: a
+        for a in session.scalars(select(Area).where(Area.code.in_([a.code for a in areas])))
+    }
     for item in areas:
         centroid = centroids.get(item.code)
         kind = "population_weighted" if centroid is not None else "point_on_surface"
@@ -256,6 +270,12 @@ def assign_asset(session: Session, asset_id: int) -> None:
         )
 
 
+def assign_all_assets(session: Session) -> int:
+    """Recompute area assignments for every level held (after a bulk change of assets)."""
+    levels = list(session.scalars(select(Area.level).distinct()))
+    return assign_assets(session, levels=levels) if levels else 0
+
+
 def assign_assets(session: Session, *, levels: Iterable[str]) -> int:
     """Recompute which assets lie in the areas of these levels; returns assignments made.
 
@@ -267,10 +287,11 @@ def assign_assets(session: Session, *, levels: Iterable[str]) -> int:
     areas = session.execute(
         select(Area.id, Area.code, Area.level, Area.geom).where(Area.level.in_(levels))
     ).all()
-    area_ids = [a.id for a in areas]
-    session.execute(delete(AssetArea).where(AssetArea.area_id.in_(
-        select(Area.id).where(Area.level.in_(levels))
-    )))
+    session.execute(
+        delete(AssetArea).where(
+            AssetArea.area_id.in_(select(Area.id).where(Area.level.in_(levels)))
+        )
+    )
     best: dict[tuple[int, str], tuple[str, int]] = {}
     for area in areas:
         geom = geometry_from_db(area.geom)
@@ -288,11 +309,12 @@ def assign_assets(session: Session, *, levels: Iterable[str]) -> int:
             key = (asset_id, area.level)
             if hit and (key not in best or area.code < best[key][0]):
                 best[key] = (area.code, area.id)
-    pairs = [{"asset_id": asset_id, "area_id": area_id} for (asset_id, _), (_, area_id) in best.items()]
+    pairs = [
+        {"asset_id": asset_id, "area_id": area_id} for (asset_id, _), (_, area_id) in best.items()
+    ]
     for start in range(0, len(pairs), 5000):
         session.execute(insert(AssetArea), pairs[start : start + 5000])
     session.flush()
-    del area_ids
     return len(pairs)
 
 

@@ -2,7 +2,6 @@
 
 import base64
 import binascii
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +15,7 @@ from app.models import PERSON_KINDS, Asset, AssetTheme
 from app.models.base import utcnow
 from app.schemas.assets import AssetCreate, AssetUpdate, fold
 from app.services import audit
+from app.services.areas import assign_asset
 from app.services.themes import known_codes
 from app.services.visibility import Viewer, visible_assets
 from app.spatial import BBox, SpatialBackend, backend_for
@@ -79,6 +79,8 @@ def decode_cursor(cursor: str, *, near: bool) -> list[Any]:
         or not all(
             isinstance(v, t) and not isinstance(v, bool) for v, t in zip(key, expected, strict=True)
         )
+        # ids are SQL INTEGER: a larger one would overflow on PostGIS (a 500, not a 422)
+        or not 0 <= key[-1] < 2**31
     ):
         raise InvalidInput(("query", "cursor"), "not a cursor from a `next` link of this search")
     return key
@@ -115,6 +117,7 @@ def _columns(backend: SpatialBackend) -> list[Any]:
         Asset.updated_at,
         Asset.created_by,
         Asset.updated_by,
+        _theme_list(backend),
     ]
 
 
@@ -171,26 +174,28 @@ def build_list_query(
     return select(*columns).where(*conditions).order_by(*order).limit(limit + 1)
 
 
-def _themes_of(session: Session, ids: list[int]) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = defaultdict(list)
-    if ids:
-        rows = session.execute(
-            select(AssetTheme.asset_id, AssetTheme.theme_code)
-            .where(AssetTheme.asset_id.in_(ids))
-            .order_by(AssetTheme.asset_id, AssetTheme.theme_code)
-        )
-        for asset_id, code in rows:
-            found[asset_id].append(code)
-    return found
+def _theme_list(backend: SpatialBackend) -> Any:
+    """The asset's theme codes as one separated text, fetched in the same query (a primary-key
+    lookup per row; a second `IN (...1000 ids)` query cost more than the page itself)."""
+    return (
+        select(backend.joined_text(AssetTheme.theme_code, THEME_SEPARATOR))
+        .where(AssetTheme.asset_id == Asset.id)
+        .correlate(Asset)
+        .scalar_subquery()
+        .label("themes")
+    )
+
+
+THEME_SEPARATOR = ";"
 
 
 def _records(session: Session, rows: list[Any]) -> list[dict[str, Any]]:
-    themes = _themes_of(session, [row.id for row in rows])
     records = []
     for row in rows:
         record = dict(row._mapping)
         record["service_area"] = geometry_from_db(record["service_area"])
-        record["themes"] = themes.get(record["id"], [])
+        themes = record["themes"]
+        record["themes"] = sorted(themes.split(THEME_SEPARATOR)) if themes else []
         records.append(record)
     return records
 
@@ -220,6 +225,21 @@ def count_assets(session: Session, *, viewer: Viewer, filters: AssetFilters) -> 
     """How many visible assets match the filters."""
     conditions = _where(_backend(session), viewer, filters)
     return int(session.scalar(select(func.count()).select_from(Asset).where(*conditions)) or 0)
+
+
+def extent_of_assets(
+    session: Session, *, viewer: Viewer, filters: AssetFilters | None = None
+) -> BBox | None:
+    """The lon/lat box around the visible assets matching the filters (None when there are none)."""
+    backend = _backend(session)
+    conditions = _where(backend, viewer, filters or AssetFilters())
+    lon, lat = backend.x(Asset.location), backend.y(Asset.location)
+    row = session.execute(
+        select(func.min(lon), func.min(lat), func.max(lon), func.max(lat)).where(*conditions)
+    ).one()
+    if row[0] is None:
+        return None
+    return BBox(*(float(v) for v in row))
 
 
 def iter_assets(
@@ -348,6 +368,7 @@ def create_asset(session: Session, *, actor: str, data: AssetCreate) -> Asset:
     _apply(session, asset, values)
     session.add(asset)
     session.flush()
+    assign_asset(session, asset.id)
     audit.record(
         session,
         actor=actor,
@@ -385,7 +406,11 @@ def update_asset(
     """Change the sent fields of an asset if it is still at expected_version (None: any)."""
     asset = _editable(session, viewer, asset_id, expected_version)
     before = _snapshot(asset)
-    _apply(session, asset, _fields(data) if isinstance(data, AssetUpdate) else data)
+    values = _fields(data) if isinstance(data, AssetUpdate) else data
+    # Checked before applying: the table's CHECK would fail later, at a flush, as a 500.
+    if not any(values.get(k, getattr(asset, k)) for k in ("name_en", "name_cy")):
+        raise InvalidInput(("body",), "give at least one of name_en or name_cy")
+    _apply(session, asset, values)
     return _finish_update(session, viewer, asset, before, "update")
 
 
@@ -405,6 +430,9 @@ def _finish_update(
     changes = audit.diff(before, _snapshot(asset))
     if not changes:
         return asset
+    if "location" in changes:
+        session.flush()
+        assign_asset(session, asset.id)
     actor = viewer.actor or "anonymous"
     asset.version += 1
     asset.updated_at = utcnow()

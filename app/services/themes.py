@@ -27,9 +27,7 @@ def known_codes(session: Session, codes: list[str]) -> set[str]:
     return set(session.scalars(select(Theme.code).where(Theme.code.in_(codes), Theme.active)))
 
 
-def seed_themes(
-    session: Session, path: Path = THEMES_CSV, relations: Path = RELATIONS_CSV
-) -> int:
+def seed_themes(session: Session, path: Path = THEMES_CSV, relations: Path = RELATIONS_CSV) -> int:
     """Add taxonomy terms and relations from data/ that the database lacks; returns terms added."""
     existing = set(session.scalars(select(Theme.code)))
     added = 0

@@ -4,7 +4,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Executable
+from sqlalchemy import Connection, Executable, Table
 from sqlalchemy.sql.elements import ColumnElement
 
 # Metres per degree of latitude at the equator (the smallest value), used to size prefilter boxes.
@@ -78,6 +78,10 @@ class SpatialBackend(Protocol):
         through the spatial index of `geom`."""
         ...
 
+    def joined_text(self, column: Any, separator: str) -> ColumnElement[str]:
+        """Aggregate: the column's values joined by separator (order not guaranteed)."""
+        ...
+
     def distance_m(self, geom: Any, lon: float, lat: float) -> ColumnElement[float]:
         """Geodesic distance in metres (WGS84 ellipsoid) from geom to lon/lat."""
         ...
@@ -92,8 +96,13 @@ class SpatialBackend(Protocol):
         """Problems with the spatial indexes of these geometry columns (empty: none)."""
         ...
 
-    def keep_ids_free(
-        self, connection: Connection, table_name: str, column: str, upto: int
-    ) -> None:
-        """Make the table's own id generator hand out only ids above `upto` from now on."""
+    def reserve_ids(
+        self, connection: Connection, table_name: str, column: str, count: int, above: int = 0
+    ) -> list[int]:
+        """`count` new ids for the table, all above `above` and any id in use or handed out;
+        later ids from the table's own generator stay above `above` too."""
+        ...
+
+    def bulk_insert(self, connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Insert many rows (same keys; geometry values as WKB elements) as fast as it can."""
         ...

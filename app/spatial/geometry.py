@@ -25,6 +25,14 @@ def point_element(lon: float, lat: float) -> WKBElement:
     return WKBElement(shapely.to_wkb(Point(lon, lat)), srid=SRID)
 
 
+def point_elements(positions: list[tuple[float, float]]) -> list[WKBElement]:
+    """point_element for many lon/lat pairs at once (the same bytes, vectorised: bulk imports)."""
+    if not positions:
+        return []
+    wkbs = shapely.to_wkb(shapely.points(positions))
+    return [WKBElement(wkb, srid=SRID) for wkb in wkbs]
+
+
 def area_element(area: MultiPolygon) -> WKBElement:
     """A database value for a WGS84 multipolygon."""
     return WKBElement(shapely.to_wkb(area), srid=SRID)
@@ -44,7 +52,7 @@ def multipolygon_from_geojson(geometry: dict[str, Any]) -> MultiPolygon:
         raise ValueError("must be a GeoJSON Polygon or MultiPolygon")
     try:
         geom = shape(geometry)
-    except (ValueError, TypeError, AttributeError, IndexError) as exc:
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
         raise ValueError(f"not a readable polygon: {exc}") from exc
     coords = shapely.get_coordinates(geom)
     if coords.size == 0:

@@ -4,7 +4,18 @@ import os
 from typing import Any
 
 from geoalchemy2.admin.dialects.sqlite import init_spatialite, load_spatialite_driver
-from sqlalchemy import Connection, Executable, and_, func, literal_column, select, table, text
+from sqlalchemy import (
+    Connection,
+    Executable,
+    Table,
+    and_,
+    func,
+    insert,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.spatial.base import BBox, degree_margins, radius_envelope
@@ -116,6 +127,10 @@ class SpatiaLite:
         )
         return and_(candidates, func.ST_Distance(geom, point, 1) <= radius_m)
 
+    def joined_text(self, column: Any, separator: str) -> ColumnElement[str]:
+        """group_concat."""
+        return func.group_concat(column, separator)
+
     def distance_m(self, geom: Any, lon: float, lat: float) -> ColumnElement[float]:
         """Distance on the WGS84 ellipsoid (use_ellipsoid=1)."""
         return func.ST_Distance(geom, func.MakePoint(lon, lat, 4326), 1)
@@ -167,7 +182,19 @@ class SpatiaLite:
                     problems.append(f"{label}: R*Tree does not match the table")
         return problems
 
-    def keep_ids_free(
-        self, connection: Connection, table_name: str, column: str, upto: int
-    ) -> None:
-        """Nothing to do: SQLite gives a new row max(rowid) + 1, above any explicit id."""
+    def reserve_ids(
+        self, connection: Connection, table_name: str, column: str, count: int, above: int = 0
+    ) -> list[int]:
+        """The ids after max(rowid) and `above` (SQLite has one writer: the transaction's)."""
+        if not count:
+            return []
+        top = connection.execute(
+            select(func.max(literal_column(column))).select_from(table(table_name))
+        ).scalar()
+        start = max(int(top or 0), above) + 1
+        return list(range(start, start + count))
+
+    def bulk_insert(self, connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+        """One executemany (sqlite3 runs it in C)."""
+        if rows:
+            connection.execute(insert(table), rows)

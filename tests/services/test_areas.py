@@ -9,7 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Area, AssetArea
-from app.services.areas import AreaFields, assign_asset, read_areas, save_areas
+from app.schemas.assets import AssetUpdate
+from app.services.areas import AreaFields, read_areas, save_areas
+from app.services.assets import update_asset
+from app.services.visibility import SYSTEM
 
 FIELDS = AreaFields(code="code", name_en="name")
 
@@ -100,13 +103,13 @@ def test_assets_follow_their_area_when_they_move_and_when_areas_change(
         )
 
     assert area_of(asset_id) == ["WEST"]
-    from app.models import Asset
-    from app.spatial.geometry import point_element
-
-    asset = session.get(Asset, asset_id)
-    asset.location = point_element(-3.17, 51.49)
-    session.flush()
-    assign_asset(session, asset_id)
+    update_asset(
+        session,
+        viewer=SYSTEM,
+        asset_id=asset_id,
+        expected_version=None,
+        data=AssetUpdate(location={"type": "Point", "coordinates": [-3.17, 51.49]}),
+    )
     assert area_of(asset_id) == ["EAST"]
     # The area grows to cover the asset's new place as well: the lower code wins ties.
     bigger = feature("EAST", square(-3.2, 51.48, 0.05))
@@ -128,3 +131,11 @@ def test_a_point_on_a_shared_boundary_goes_to_the_lower_code(
     code = session.scalar(select(Area.code).join(AssetArea, AssetArea.area_id == Area.id))
     assert code == "W1"
     assert shapely.intersects_xy(good[0].geom, -3.18, 51.49)
+
+
+def test_a_new_asset_is_assigned_when_created(session: Session, make_asset, tmp_path: Path) -> None:
+    good, _, _ = read_areas(write_geojson(tmp_path / "a.geojson", [feature("X", square(-3.2, 51.48))]), FIELDS)
+    save_areas(session, level="custom", areas=good, centroids={}, source=None)
+    session.commit()
+    asset_id = make_asset(location={"type": "Point", "coordinates": [-3.195, 51.485]})
+    assert session.scalar(select(AssetArea.area_id).where(AssetArea.asset_id == asset_id)) is not None

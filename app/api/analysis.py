@@ -1,0 +1,120 @@
+"""/api/v1/analysis: need beside assets (gaps, coverage) and the asset-based answer to a deficit."""
+
+import csv
+import io
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import PlainTextResponse, Response
+
+from app.api.deps import MAX_ID, Format, FormatDep, SessionDep
+from app.errors import error_responses
+from app.models import LEVELS
+from app.responses import GeoJSONBody, JSONBody
+from app.schemas.areas import row_features
+from app.schemas.assets import asset_json
+from app.schemas.tabular import safe_cell
+from app.services.analysis import GapParameters, coverage, gap_analysis
+from app.services.matches import deficit_matches
+
+router = APIRouter(tags=["analysis"])
+
+ALTERNATIVES = {
+    200: {
+        "content": {
+            "application/geo+json": {"schema": {"type": "object"}},
+            "text/csv": {"schema": {"type": "string"}},
+        }
+    }
+}
+Level = Annotated[str, Query(pattern="^(" + "|".join(LEVELS) + ")$")]
+Distance = Annotated[float, Query(gt=0, le=50_000, description="metres, geodesic")]
+Code = Annotated[str, Query(min_length=1, max_length=60)]
+
+
+def _render(result: dict[str, Any], fmt: Format, columns: list[str]) -> Response:
+    if fmt is Format.geojson:
+        features = row_features(result.pop("items"))
+        return GeoJSONBody({"type": "FeatureCollection", "features": features, **result})
+    if fmt is Format.csv:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
+        writer.writeheader()
+        for row in result["items"]:
+            writer.writerow({k: safe_cell(v) if isinstance(v, str) else v for k, v in row.items()})
+        return PlainTextResponse(buffer.getvalue(), media_type="text/csv; charset=utf-8")
+    return JSONBody(result)
+
+
+@router.get(
+    "/api/v1/analysis/gaps",
+    responses={**ALTERNATIVES, **error_responses(404)},
+    summary="Gap analysis",
+)
+def gaps(
+    session: SessionDep,
+    fmt: FormatDep,
+    indicator: Code,
+    theme: Code,
+    level: Level = "lsoa",
+    distance_m: Distance = 800,
+    high_need_percentile: Annotated[
+        float, Query(ge=0, le=100, description="need_percentile at or above which need is high")
+    ] = 80,
+    min_assets: Annotated[
+        int, Query(ge=1, le=1000, description="assets within distance that count as many")
+    ] = 1,
+) -> Response:
+    """One row per area: need (value, percentile; 100 = most need) beside published assets of the
+    theme (in the area, within `distance_m` of its population-weighted centroid, per 1,000
+    residents) and a category: priority, strength, well_served or low_need. The response carries
+    the method in plain words. JSON, `f=csv` or `f=geojson` (area polygons)."""
+    params = GapParameters(indicator, theme, level, distance_m, high_need_percentile, min_assets)
+    result = gap_analysis(session, params, with_geometry=fmt is Format.geojson)
+    columns = [
+        "area_code", "area_name", "area_name_cy", "population", "need_value", "need_percentile",
+        "assets_in_area", "assets_within_distance", "assets_per_1000", "category",
+    ]  # fmt: skip
+    return _render(result, fmt, columns)
+
+
+@router.get(
+    "/api/v1/analysis/coverage",
+    responses={**ALTERNATIVES, **error_responses(404)},
+    summary="Coverage",
+)
+def coverage_of_theme(
+    session: SessionDep,
+    fmt: FormatDep,
+    theme: Code,
+    distance_m: Distance = 800,
+    level: Level = "lsoa",
+) -> Response:
+    """Share of the population whose area centroid is within `distance_m` of at least one
+    published asset of the theme, overall and per area."""
+    result = coverage(
+        session, theme=theme, distance_m=distance_m, level=level, with_geometry=fmt is Format.geojson
+    )
+    columns = [
+        "area_code", "area_name", "area_name_cy", "population", "assets_within_distance", "covered",
+    ]  # fmt: skip
+    return _render(result, fmt, columns)
+
+
+@router.get(
+    "/api/v1/deficits/{deficit_id}/matches",
+    responses=error_responses(404),
+    summary="Assets that could meet a deficit",
+    tags=["deficits"],
+)
+def matches(
+    session: SessionDep,
+    deficit_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    distance_m: Distance = 2000,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Response:
+    """Published assets whose themes relate to the deficit's theme, nearest first: the
+    asset-based answer to a reported gap."""
+    result = deficit_matches(session, deficit_id, distance_m=distance_m, limit=limit)
+    result["items"] = [asset_json(r) for r in result["items"]]
+    return JSONBody(result)

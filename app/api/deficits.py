@@ -1,0 +1,214 @@
+"""/api/v1/deficits: reported service gaps — search, read, report, change and delete."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import PlainTextResponse
+
+from app.api.deps import (
+    MAX_ID,
+    BBoxDep,
+    Format,
+    FormatDep,
+    IfMatchDep,
+    SessionDep,
+    SettingsDep,
+    ViewerDep,
+    WriterDep,
+    entity_etag,
+    expected_entity_version,
+)
+from app.api.links import page_url, public_url
+from app.errors import InvalidInput, error_responses
+from app.responses import GeoJSONBody, JSONBody
+from app.schemas.assets import THEME_CODE
+from app.schemas.deficits import (
+    DeficitCreate,
+    DeficitFeature,
+    DeficitFeatureCollection,
+    DeficitList,
+    DeficitRead,
+    DeficitStatus,
+    DeficitUpdate,
+    deficit_feature,
+    deficit_json,
+    deficits_csv,
+)
+from app.services import deficits as service
+from app.services.themes import known_codes
+
+router = APIRouter(prefix="/api/v1/deficits", tags=["deficits"])
+
+ETAG_PREFIX = "d"
+DeficitId = Annotated[int, Path(ge=1, le=MAX_ID, description="The deficit's id")]
+
+
+def _alternatives(model: Any) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI: the GeoJSON and CSV forms of a 200 answer, beside JSON."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    return {
+        200: {
+            "content": {
+                "application/geo+json": {"schema": schema},
+                "text/csv": {"schema": {"type": "string"}},
+            }
+        }
+    }
+
+
+def _csv(text: str, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return PlainTextResponse(
+        text, status_code=status_code, media_type="text/csv; charset=utf-8", headers=headers
+    )
+
+
+@router.get(
+    "",
+    response_model=DeficitList,
+    responses={**_alternatives(DeficitFeatureCollection), **error_responses(401)},
+    summary="Search service deficits",
+)
+def list_deficits(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: ViewerDep,
+    fmt: FormatDep,
+    bbox: BBoxDep,
+    theme: Annotated[
+        list[Annotated[str, Query(max_length=40, pattern=THEME_CODE)]],
+        Query(description="theme code; repeat for any of several"),
+    ] = [],  # noqa: B006
+    status: Annotated[
+        list[DeficitStatus], Query(description="open or addressed (default: both)")
+    ] = [],  # noqa: B006
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200, description="from a `next` link")] = None,
+) -> Any:
+    """Reported service gaps by id, filtered by theme, status and bbox (point or area in it).
+
+    Pages are linked by `next` (keyset cursor). JSON by default; `f=geojson` or
+    `Accept: application/geo+json` for GeoJSON, `f=csv` for CSV (area as WKT).
+    """
+    unknown = sorted(set(theme) - known_codes(session, theme))
+    if unknown:
+        raise InvalidInput(("query", "theme"), f"unknown theme {unknown[0]!r}; see /api/v1/themes")
+    page = service.list_deficits(
+        session, viewer=viewer, theme=theme, status=status, bbox=bbox, limit=limit, cursor=cursor
+    )
+    next_url = page_url(request, settings, cursor=page.next_cursor) if page.next_cursor else None
+    if fmt is Format.csv:
+        text = deficits_csv(page.records, with_reporter=service.may_see_reporter(viewer))
+        return _csv(text, headers={"Link": f'<{next_url}>; rel="next"'} if next_url else None)
+    if fmt is Format.geojson:
+        links = [
+            {"rel": "self", "href": public_url(request, settings), "type": "application/geo+json"}
+        ]
+        if next_url:
+            links.append({"rel": "next", "href": next_url, "type": "application/geo+json"})
+        return GeoJSONBody(
+            {
+                "type": "FeatureCollection",
+                "features": [deficit_feature(r) for r in page.records],
+                "numberReturned": len(page.records),
+                "links": links,
+            }
+        )
+    return JSONBody(
+        {
+            "items": [deficit_json(r) for r in page.records],
+            "numberReturned": len(page.records),
+            "next": next_url,
+        }
+    )
+
+
+def _one(record: dict[str, Any], fmt: Format, status_code: int = 200, **headers: str) -> Response:
+    headers = {"ETag": entity_etag(ETAG_PREFIX, record["id"], record["version"]), **headers}
+    if fmt is Format.geojson:
+        return GeoJSONBody(deficit_feature(record), status_code=status_code, headers=headers)
+    if fmt is Format.csv:
+        return _csv(
+            deficits_csv([record], with_reporter="reporter" in record), status_code, headers
+        )
+    return JSONBody(deficit_json(record), status_code=status_code, headers=headers)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=DeficitRead,
+    responses=error_responses(401, 403, 409, 413),
+    summary="Report a service deficit",
+)
+def create_deficit(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    writer: WriterDep,
+    body: DeficitCreate,
+) -> Response:
+    """Record a service gap (status `open` and today's date unless given). Needs a bearer token."""
+    deficit = service.create_deficit(session, actor=writer.actor or "admin", data=body)
+    session.commit()
+    record = service.get_deficit(session, viewer=writer, deficit_id=deficit.id)
+    location = public_url(request, settings, f"/api/v1/deficits/{deficit.id}")
+    return _one(record, Format.json, 201, Location=location)
+
+
+@router.get(
+    "/{deficit_id}",
+    response_model=DeficitRead,
+    responses={**_alternatives(DeficitFeature), **error_responses(401, 404)},
+    summary="One service deficit",
+)
+def get_deficit(
+    deficit_id: DeficitId, session: SessionDep, viewer: ViewerDep, fmt: FormatDep
+) -> Response:
+    """One deficit, with its ETag (send it as If-Match to change or delete it)."""
+    return _one(service.get_deficit(session, viewer=viewer, deficit_id=deficit_id), fmt)
+
+
+@router.patch(
+    "/{deficit_id}",
+    response_model=DeficitRead,
+    responses=error_responses(401, 403, 404, 412, 413, 428),
+    summary="Change a service deficit",
+)
+def update_deficit(
+    deficit_id: DeficitId,
+    session: SessionDep,
+    writer: WriterDep,
+    if_match: IfMatchDep,
+    body: DeficitUpdate,
+) -> Response:
+    """Change the fields sent (e.g. `status: addressed`); needs If-Match with the current ETag."""
+    service.update_deficit(
+        session,
+        viewer=writer,
+        deficit_id=deficit_id,
+        expected_version=expected_entity_version(if_match, ETAG_PREFIX, deficit_id),
+        data=body,
+    )
+    session.commit()
+    return _one(service.get_deficit(session, viewer=writer, deficit_id=deficit_id), Format.json)
+
+
+@router.delete(
+    "/{deficit_id}",
+    status_code=204,
+    responses=error_responses(401, 403, 404, 412, 428),
+    summary="Delete a service deficit",
+)
+def delete_deficit(
+    deficit_id: DeficitId, session: SessionDep, writer: WriterDep, if_match: IfMatchDep
+) -> Response:
+    """Delete the deficit (the audit trail keeps its last values); needs If-Match."""
+    service.delete_deficit(
+        session,
+        viewer=writer,
+        deficit_id=deficit_id,
+        expected_version=expected_entity_version(if_match, ETAG_PREFIX, deficit_id),
+    )
+    session.commit()
+    return Response(status_code=204)

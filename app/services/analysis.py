@@ -1,0 +1,215 @@
+"""Planning analysis: assets beside need, area by area (gap analysis and coverage)."""
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from app.errors import InvalidInput, NotFound
+from app.models import LEVELS, Area, Asset, AssetArea, AssetTheme, Indicator, IndicatorValue, Theme
+from app.services.indicators import need_percentiles
+from app.services.visibility import ANONYMOUS, visible_assets
+from app.spatial import backend_for
+from app.spatial.geometry import geometry_from_db
+
+CATEGORIES = ("priority", "strength", "well_served", "low_need")
+
+
+@dataclass(frozen=True)
+class GapParameters:
+    """What a gap analysis compares, and where it draws its lines."""
+
+    indicator: str
+    theme: str
+    level: str = "lsoa"
+    distance_m: float = 800.0
+    high_need_percentile: float = 80.0
+    min_assets: int = 1
+
+
+def method_note(p: GapParameters, indicator: Indicator, theme: Theme) -> str:
+    """The method of a gap analysis, in plain words."""
+    direction = "a higher" if indicator.higher_is_more_need else "a lower"
+    return (
+        f"Each {p.level} area is ranked by '{indicator.label_en}' ({indicator.unit}; {direction} "
+        f"value means more need) against the other {p.level} areas held here: need_percentile is "
+        f"0 for the least need and 100 for the most (ties share their mid-rank). Published "
+        f"'{theme.label_en}' assets are counted in each area (assets_in_area, and per 1,000 "
+        f"residents) and within {p.distance_m:g} m, measured along the ground (geodesic), of the "
+        f"area's population-weighted centroid (assets_within_distance). An area is high need when "
+        f"need_percentile >= {p.high_need_percentile:g}, and has many assets when "
+        f"assets_within_distance >= {p.min_assets}. priority = high need and few assets: where "
+        f"nothing exists yet. strength = high need and many assets: build on them. well_served = "
+        f"not high need, many assets. low_need = not high need, few assets. People's own "
+        f"skills and volunteering are not counted here."
+    )
+
+
+def _theme_assets(theme: str) -> list[Any]:
+    """Conditions for public assets of one theme (people are never counted)."""
+    return [
+        visible_assets(ANONYMOUS),
+        exists().where(AssetTheme.asset_id == Asset.id, AssetTheme.theme_code == theme),
+    ]
+
+
+def counts_in_areas(session: Session, *, level: str, theme: str) -> dict[int, int]:
+    """Public assets of the theme in each area of the level (stored assignment; no spatial join)."""
+    stmt = (
+        select(AssetArea.area_id, func.count())
+        .join(Asset, Asset.id == AssetArea.asset_id)
+        .join(Area, Area.id == AssetArea.area_id)
+        .where(Area.level == level, *_theme_assets(theme))
+        .group_by(AssetArea.area_id)
+    )
+    return {area_id: int(n) for area_id, n in session.execute(stmt)}
+
+
+def counts_within(session: Session, *, level: str, theme: str, distance_m: float) -> dict[int, int]:
+    """Public assets of the theme within distance_m (geodesic) of each area's centroid."""
+    backend = backend_for(session.get_bind().dialect.name)
+    near = backend.within_m_of_column("assets", Asset.location, Asset.id, Area.centroid, distance_m)
+    count = (
+        select(func.count())
+        .select_from(Asset)
+        .where(near, *_theme_assets(theme))
+        .correlate(Area)
+        .scalar_subquery()
+    )
+    stmt = select(Area.id, count).where(Area.level == level)
+    return {area_id: int(n) for area_id, n in session.execute(stmt)}
+
+
+def _check(session: Session, p: GapParameters) -> tuple[Indicator, Theme]:
+    if p.level not in LEVELS:
+        raise InvalidInput(("query", "level"), f"unknown level; one of {', '.join(LEVELS)}")
+    indicator = session.get(Indicator, p.indicator)
+    if indicator is None:
+        raise InvalidInput(("query", "indicator"), f"unknown indicator {p.indicator!r}")
+    theme = session.get(Theme, p.theme)
+    if theme is None:
+        raise InvalidInput(("query", "theme"), f"unknown theme {p.theme!r}")
+    return indicator, theme
+
+
+def category(percentile: float, within: int, p: GapParameters) -> str:
+    """The gap category of one area."""
+    high = percentile >= p.high_need_percentile
+    many = within >= p.min_assets
+    if high:
+        return "strength" if many else "priority"
+    return "well_served" if many else "low_need"
+
+
+def gap_analysis(
+    session: Session, p: GapParameters, *, with_geometry: bool = False
+) -> dict[str, Any]:
+    """One row per area of the level with a value of the indicator: need beside assets."""
+    indicator, theme = _check(session, p)
+    columns = [
+        Area.id,
+        Area.code,
+        Area.name_en,
+        Area.name_cy,
+        Area.population,
+        IndicatorValue.value,
+    ]
+    if with_geometry:
+        columns.append(Area.geom)
+    areas = session.execute(
+        select(*columns)
+        .join(IndicatorValue, IndicatorValue.area_id == Area.id)
+        .where(Area.level == p.level, IndicatorValue.indicator_code == p.indicator)
+        .order_by(Area.code)
+    ).all()
+    percentiles = need_percentiles(
+        {a.id: a.value for a in areas}, higher_is_more_need=indicator.higher_is_more_need
+    )
+    in_area = counts_in_areas(session, level=p.level, theme=p.theme)
+    within = counts_within(session, level=p.level, theme=p.theme, distance_m=p.distance_m)
+    rows = []
+    for a in areas:
+        count = in_area.get(a.id, 0)
+        near = within.get(a.id, 0)
+        row = {
+            "area_code": a.code,
+            "area_name": a.name_en or a.name_cy,
+            "area_name_cy": a.name_cy,
+            "population": a.population,
+            "need_value": a.value,
+            "need_percentile": round(percentiles[a.id], 2),
+            "assets_in_area": count,
+            "assets_within_distance": near,
+            "assets_per_1000": round(count * 1000 / a.population, 3) if a.population else None,
+            "category": category(percentiles[a.id], near, p),
+        }
+        if with_geometry:
+            row["geometry"] = geometry_from_db(a.geom)
+        rows.append(row)
+    return {
+        "indicator": {
+            "code": indicator.code,
+            "label_en": indicator.label_en,
+            "label_cy": indicator.label_cy,
+        },
+        "theme": {"code": theme.code, "label_en": theme.label_en, "label_cy": theme.label_cy},
+        "parameters": asdict(p),
+        "method": method_note(p, indicator, theme),
+        "summary": {c: sum(1 for r in rows if r["category"] == c) for c in CATEGORIES},
+        "items": rows,
+    }
+
+
+def coverage(
+    session: Session,
+    *,
+    theme: str,
+    distance_m: float,
+    level: str = "lsoa",
+    with_geometry: bool = False,
+) -> dict[str, Any]:
+    """Share of residents whose area centroid is within distance_m of a public asset of the theme."""
+    if session.get(Theme, theme) is None:
+        raise InvalidInput(("query", "theme"), f"unknown theme {theme!r}")
+    if level not in LEVELS:
+        raise InvalidInput(("query", "level"), f"unknown level; one of {', '.join(LEVELS)}")
+    columns = [Area.id, Area.code, Area.name_en, Area.name_cy, Area.population]
+    if with_geometry:
+        columns.append(Area.geom)
+    areas = session.execute(select(*columns).where(Area.level == level).order_by(Area.code)).all()
+    if not areas:
+        raise NotFound(f"no {level} areas have been imported")
+    within = counts_within(session, level=level, theme=theme, distance_m=distance_m)
+    rows = []
+    for a in areas:
+        row = {
+            "area_code": a.code,
+            "area_name": a.name_en or a.name_cy,
+            "area_name_cy": a.name_cy,
+            "population": a.population,
+            "assets_within_distance": within.get(a.id, 0),
+            "covered": within.get(a.id, 0) > 0,
+        }
+        if with_geometry:
+            row["geometry"] = geometry_from_db(a.geom)
+        rows.append(row)
+    counted = [r for r in rows if r["population"] is not None]
+    total = sum(r["population"] for r in counted)
+    covered = sum(r["population"] for r in counted if r["covered"])
+    return {
+        "theme": theme,
+        "level": level,
+        "distance_m": distance_m,
+        "population": total,
+        "population_covered": covered,
+        "share_covered": round(covered / total, 4) if total else None,
+        "areas": len(rows),
+        "areas_covered": sum(1 for r in rows if r["covered"]),
+        "method": (
+            f"An area counts as covered when at least one published asset of the theme lies within "
+            f"{distance_m:g} m (geodesic) of its population-weighted centroid; its whole population "
+            f"then counts as covered. Areas without a population are listed but not counted."
+        ),
+        "items": rows,
+    }

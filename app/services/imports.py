@@ -1,0 +1,105 @@
+"""Importing asset files: every record validated, then created, updated or left as it is.
+
+How records are matched (also in `assetmap import assets --help`):
+1. by `source` + `source_id` when a record has both (stable across databases);
+2. else by `id` (a record exported from this database and edited); an `id` this database
+   does not hold yet creates the asset with that id, so export -> import -> export into an
+   empty database is identical (`new_ids` ignores id, version and timestamps instead);
+3. else the record is new every time it is imported (the report counts these).
+All or nothing: the caller commits only when the report has no problems (and not dry_run).
+"""
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from app.services.areas import assign_all_assets
+from app.services.import_formats import SourceFile, open_source
+from app.services.import_rows import Batch, ImportOptions, Problem, prepared_batches
+from app.services.import_worker import batches_from_worker
+from app.services.import_writes import Lookup, Outcome, Planner
+from app.services.themes import list_themes
+from app.spatial import backend_for
+
+__all__ = ["ImportOptions", "ImportReport", "Problem", "import_assets"]
+
+BATCH = 2000
+# Big CSV files are validated in a second process while this one writes (on 2+ CPUs).
+PARALLEL_MIN_RECORDS = 20_000
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, for a dry run or a file with problems, would do)."""
+
+    path: Path
+    format: str = ""
+    records: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    unkeyed: int = 0
+    dry_run: bool = False
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every record could be imported."""
+        return not self.problems
+
+    def add(self, outcome: Outcome) -> None:
+        """Count one batch's outcome in."""
+        self.created += outcome.created
+        self.updated += outcome.updated
+        self.unchanged += outcome.unchanged
+        self.unkeyed += outcome.unkeyed
+        self.problems.extend(outcome.problems)
+
+
+def import_assets(
+    session: Session,
+    path: Path,
+    options: ImportOptions,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Validate and import one file; writes go to the session (flushed, caller commits)."""
+    source_file = open_source(path, native=options.mapping is None)
+    report = ImportReport(path=path, format=source_file.format, dry_run=options.dry_run)
+    known_themes = frozenset(t.code for t in list_themes(session))
+    planner = Planner(
+        unit="line" if source_file.format == "csv" else "feature",
+        lookup=Lookup.for_file(session, source_file.count),
+        ids_above=0 if options.new_ids else source_file.max_id,
+    )
+    if planner.ids_above and not options.dry_run:
+        # New assets get ids above every id the file brings (also the API's, meanwhile).
+        backend = backend_for(session.get_bind().dialect.name)
+        backend.reserve_ids(session.connection(), "assets", "id", 0, planner.ids_above)
+    for batch in _batches(source_file, path, options, known_themes):
+        report.problems.extend(batch.problems)
+        outcome, with_id, new, updates = planner.plan(session, batch.rows)
+        report.add(outcome)
+        if report.ok and not options.dry_run:
+            planner.write(session, with_id, new, updates, options.actor)
+        report.records += batch.records
+        if progress is not None:
+            progress(report.records, source_file.count)
+    report.problems.sort(key=lambda problem: problem.number)
+    if report.ok and not options.dry_run and (report.created or report.updated):
+        assign_all_assets(session)
+    return report
+
+
+def _batches(
+    source_file: SourceFile, path: Path, options: ImportOptions, known_themes: frozenset[str]
+) -> Iterator[Batch]:
+    if (
+        source_file.format == "csv"
+        and source_file.count >= PARALLEL_MIN_RECORDS
+        and len(os.sched_getaffinity(0)) > 1
+    ):
+        return batches_from_worker(path, options, known_themes, BATCH)
+    return prepared_batches(source_file, options, known_themes, BATCH)
