@@ -19,7 +19,7 @@ from app.services.matches import deficit_matches
 
 router = APIRouter(tags=["analysis"])
 
-ALTERNATIVES = {
+ALTERNATIVES: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {
             "application/geo+json": {"schema": {"type": "object"}},
@@ -38,7 +38,9 @@ def _render(result: dict[str, Any], fmt: Format, columns: list[str]) -> Response
         return GeoJSONBody({"type": "FeatureCollection", "features": features, **result})
     if fmt is Format.csv:
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
+        writer = csv.DictWriter(
+            buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n"
+        )
         writer.writeheader()
         for row in result["items"]:
             writer.writerow({k: safe_cell(v) if isinstance(v, str) else v for k, v in row.items()})
@@ -93,7 +95,11 @@ def coverage_of_theme(
     """Share of the population whose area centroid is within `distance_m` of at least one
     published asset of the theme, overall and per area."""
     result = coverage(
-        session, theme=theme, distance_m=distance_m, level=level, with_geometry=fmt is Format.geojson
+        session,
+        theme=theme,
+        distance_m=distance_m,
+        level=level,
+        with_geometry=fmt is Format.geojson,
     )
     columns = [
         "area_code", "area_name", "area_name_cy", "population", "assets_within_distance", "covered",

@@ -17,7 +17,9 @@ from app.services.profiles import area_profile
 router = APIRouter(prefix="/api/v1/areas", tags=["areas"])
 
 AreaCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$")]
-GEOJSON = {200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}}}
+GEOJSON: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}}
+}
 
 
 @router.get("", response_model=AreaList, responses=GEOJSON, summary="Areas")
@@ -38,7 +40,9 @@ def list_areas(
     page, more = found[:limit], len(found) > limit
     next_url = page_url(request, settings, cursor=page[-1].code) if more else None
     if fmt is Format.geojson:
-        links = [{"rel": "next", "href": next_url, "type": "application/geo+json"}] if next_url else []
+        links = (
+            [{"rel": "next", "href": next_url, "type": "application/geo+json"}] if next_url else []
+        )
         return GeoJSONBody(
             {
                 "type": "FeatureCollection",
@@ -53,7 +57,10 @@ def list_areas(
 
 
 @router.get(
-    "/{code}", response_model=AreaRead, responses={**GEOJSON, **error_responses(404)}, summary="One area"
+    "/{code}",
+    response_model=AreaRead,
+    responses={**GEOJSON, **error_responses(404)},
+    summary="One area",
 )
 def get_area(code: AreaCode, session: SessionDep, fmt: FormatDep) -> Response:
     """One area by its code (e.g. W01001694); `f=geojson` for its polygon."""

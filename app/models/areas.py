@@ -17,9 +17,7 @@ class Area(Base):
 
     __tablename__ = "areas"
     __table_args__ = (
-        CheckConstraint(
-            "level IN (" + ", ".join(f"'{v}'" for v in LEVELS) + ")", name="level"
-        ),
+        CheckConstraint("level IN (" + ", ".join(f"'{v}'" for v in LEVELS) + ")", name="level"),
         CheckConstraint("population IS NULL OR population >= 0", name="population"),
         Index("ix_areas_level_code", "level", "code"),
     )

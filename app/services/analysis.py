@@ -169,7 +169,7 @@ def coverage(
     level: str = "lsoa",
     with_geometry: bool = False,
 ) -> dict[str, Any]:
-    """Share of residents whose area centroid is within distance_m of a public asset of the theme."""
+    """Share of residents whose area centroid is within distance_m of a public theme asset."""
     if session.get(Theme, theme) is None:
         raise InvalidInput(("query", "theme"), f"unknown theme {theme!r}")
     if level not in LEVELS:
@@ -207,9 +207,10 @@ def coverage(
         "areas": len(rows),
         "areas_covered": sum(1 for r in rows if r["covered"]),
         "method": (
-            f"An area counts as covered when at least one published asset of the theme lies within "
-            f"{distance_m:g} m (geodesic) of its population-weighted centroid; its whole population "
-            f"then counts as covered. Areas without a population are listed but not counted."
+            f"An area counts as covered when at least one published asset of the theme lies "
+            f"within {distance_m:g} m (geodesic) of its population-weighted centroid; its whole "
+            f"population then counts as covered. Areas without a population are listed but not "
+            f"counted."
         ),
         "items": rows,
     }

@@ -75,9 +75,9 @@ def _polygonal(geom: Any, repair: bool) -> tuple[MultiPolygon | None, str | None
         return None, f"{geom.geom_type} is not a polygon", False
     coords = shapely.get_coordinates(geom)
     if not (
-        (-180 <= coords[:, 0])
+        (coords[:, 0] >= -180)
         & (coords[:, 0] <= 180)
-        & (-90 <= coords[:, 1])
+        & (coords[:, 1] >= -90)
         & (coords[:, 1] <= 90)
     ).all():
         return None, "coordinates are not WGS84 lon/lat", False
@@ -146,7 +146,7 @@ def read_areas(
                 name_cy=_text(props.get(fields.name_cy)) if fields.name_cy else None,
                 population=population,
                 parent_code=_text(props.get(fields.parent)) if fields.parent else None,
-                geom=geom,  # type: ignore[arg-type]
+                geom=geom,
             )
         )
     return good, bad, repaired

@@ -24,7 +24,7 @@ def deficit_place(deficit: Deficit) -> tuple[float, float]:
 def deficit_matches(
     session: Session, deficit_id: int, *, distance_m: float, limit: int
 ) -> dict[str, Any]:
-    """Published assets of the deficit's theme or related themes within distance_m, nearest first."""
+    """Published assets of the deficit's or related themes within distance_m, nearest first."""
     deficit = session.get(Deficit, deficit_id)
     if deficit is None:
         raise NotFound(f"deficit {deficit_id} not found")

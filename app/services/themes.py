@@ -46,7 +46,10 @@ def seed_themes(session: Session, path: Path = THEMES_CSV, relations: Path = REL
             )
             added += 1
     session.flush()
-    known = set(session.execute(select(ThemeRelation.theme_code, ThemeRelation.related_code)))
+    known: set[tuple[str, str]] = {
+        (a, b)
+        for a, b in session.execute(select(ThemeRelation.theme_code, ThemeRelation.related_code))
+    }
     with relations.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             pair = (row["theme_code"], row["related_code"])

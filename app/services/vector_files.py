@@ -39,11 +39,7 @@ def _to_wgs84(crs: str | None) -> Any:
     if not crs:
         return None
     source = CRS.from_user_input(crs)
-    if (
-        source.equals(WGS84, ignore_axis_order=True)
-        or source.to_epsg() in (4326, None)
-        and (source.name.startswith("WGS 84"))
-    ):
+    if source.equals(WGS84, ignore_axis_order=True):
         return None
     transformer = Transformer.from_crs(source, WGS84, always_xy=True)
     return lambda x, y: transformer.transform(x, y)

@@ -70,7 +70,7 @@ def geojson(geom: Any) -> dict[str, Any] | None:
     """RFC 7946 geometry object for a shapely geometry (None stays None)."""
     if geom is None:
         return None
-    return mapping(geom)  # type: ignore[no-any-return]
+    return mapping(geom)
 
 
 def point_geojson(lon: float, lat: float) -> dict[str, Any]:

@@ -26,7 +26,7 @@ os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
 def _sqlite_module() -> Any:
     """A sqlite3 DBAPI module that can load extensions (the system one here cannot)."""
     try:
-        import pysqlite3.dbapi2 as module  # type: ignore[import-not-found]
+        import pysqlite3.dbapi2 as module
     except ImportError:  # other platforms: the standard library may allow extensions
         import sqlite3 as module
     return module

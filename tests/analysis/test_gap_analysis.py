@@ -27,7 +27,11 @@ def place(session: Session, tmp_path: Path, make_asset) -> dict[str, int]:
     """Areas A..D (population 1000 each); need rank 1 (most deprived) in A .. 4 in D;
     food assets: 2 in A's middle, none in B, 1 in C, 1 far away."""
     features = [
-        {"type": "Feature", "properties": {"code": c, "name": f"Area {c}", "pop": 1000}, "geometry": square(i)}
+        {
+            "type": "Feature",
+            "properties": {"code": c, "name": f"Area {c}", "pop": 1000},
+            "geometry": square(i),
+        }
         for i, c in enumerate("ABCD")
     ]
     path = tmp_path / "areas.geojson"
@@ -35,13 +39,25 @@ def place(session: Session, tmp_path: Path, make_asset) -> dict[str, int]:
     areas, bad, _ = read_areas(path, AreaFields(code="code", name_en="name", population="pop"))
     assert not bad
     ids = {}
-    ids["a1"] = make_asset(location={"type": "Point", "coordinates": [WEST + 0.5 * STEP, 51.505]}, themes=["food"])
-    ids["a2"] = make_asset(location={"type": "Point", "coordinates": [WEST + 0.5 * STEP, 51.5052]}, themes=["food"])
-    ids["c1"] = make_asset(location={"type": "Point", "coordinates": [WEST + 2.5 * STEP, 51.505]}, themes=["food"])
-    ids["far"] = make_asset(location={"type": "Point", "coordinates": [-3.0, 51.6]}, themes=["food"])
-    ids["a_other"] = make_asset(location={"type": "Point", "coordinates": [WEST + 0.5 * STEP, 51.505]}, themes=["housing"])
+    ids["a1"] = make_asset(
+        location={"type": "Point", "coordinates": [WEST + 0.5 * STEP, 51.505]}, themes=["food"]
+    )
+    ids["a2"] = make_asset(
+        location={"type": "Point", "coordinates": [WEST + 0.5 * STEP, 51.5052]}, themes=["food"]
+    )
+    ids["c1"] = make_asset(
+        location={"type": "Point", "coordinates": [WEST + 2.5 * STEP, 51.505]}, themes=["food"]
+    )
+    ids["far"] = make_asset(
+        location={"type": "Point", "coordinates": [-3.0, 51.6]}, themes=["food"]
+    )
+    ids["a_other"] = make_asset(
+        location={"type": "Point", "coordinates": [WEST + 0.5 * STEP, 51.505]}, themes=["housing"]
+    )
     ids["a_pending"] = make_asset(
-        location={"type": "Point", "coordinates": [WEST + 0.5 * STEP, 51.505]}, themes=["food"], status="pending"
+        location={"type": "Point", "coordinates": [WEST + 0.5 * STEP, 51.505]},
+        themes=["food"],
+        status="pending",
     )
     save_areas(session, level="lsoa", areas=areas, centroids={}, source=None)
     session.add(
@@ -69,11 +85,21 @@ def rows_by_code(result: dict) -> dict[str, dict]:
 def test_counts_percentiles_and_categories(session: Session, place: dict) -> None:
     params = GapParameters("deprivation_rank", "food", distance_m=800, high_need_percentile=60)
     rows = rows_by_code(gap_analysis(session, params))
-    assert [rows[c]["need_percentile"] for c in "ABCD"] == [100, pytest.approx(66.67), pytest.approx(33.33), 0]
+    assert [rows[c]["need_percentile"] for c in "ABCD"] == [
+        100,
+        pytest.approx(66.67),
+        pytest.approx(33.33),
+        0,
+    ]
     assert [rows[c]["assets_in_area"] for c in "ABCD"] == [2, 0, 1, 0]
-    # B's centroid is ~1.05 km from A's and C's assets (1.5 STEP of longitude at 51.5 N): none within 800 m.
+    # B's centroid is ~1.05 km from A's and C's assets (1.5 STEP of longitude at 51.5 N).
     assert [rows[c]["assets_within_distance"] for c in "ABCD"] == [2, 0, 1, 0]
-    assert [rows[c]["category"] for c in "ABCD"] == ["strength", "priority", "well_served", "low_need"]
+    assert [rows[c]["category"] for c in "ABCD"] == [
+        "strength",
+        "priority",
+        "well_served",
+        "low_need",
+    ]
     assert rows["A"]["assets_per_1000"] == 2.0
 
 
@@ -94,7 +120,12 @@ def test_the_response_explains_its_method_and_parameters(session: Session, place
 def test_gaps_api_in_json_csv_and_geojson(client: TestClient, place: dict) -> None:
     url = "/api/v1/analysis/gaps?indicator=deprivation_rank&theme=food&high_need_percentile=60"
     body = client.get(url).json()
-    assert [r["category"] for r in body["items"]] == ["strength", "priority", "well_served", "low_need"]
+    assert [r["category"] for r in body["items"]] == [
+        "strength",
+        "priority",
+        "well_served",
+        "low_need",
+    ]
     csv_text = client.get(url + "&f=csv").text.splitlines()
     assert csv_text[0].startswith("area_code,area_name,area_name_cy,population,need_value")
     assert len(csv_text) == 5
@@ -118,7 +149,9 @@ def test_coverage_shares_population_within_reach(client: TestClient, place: dict
     assert [r["covered"] for r in body["items"]] == [True, False, True, False]
 
 
-def test_area_profile_lists_needs_assets_and_nearest_by_theme(client: TestClient, place: dict) -> None:
+def test_area_profile_lists_needs_assets_and_nearest_by_theme(
+    client: TestClient, place: dict
+) -> None:
     body = client.get("/api/v1/areas/B/profile").json()
     (indicator,) = body["indicators"]
     assert (indicator["rank"], indicator["of"], indicator["need_decile"]) == (2, 4, 7)

@@ -28,7 +28,11 @@ def square(x: float, y: float, size: float = 0.01) -> dict:
 
 
 def feature(code: str, geometry: dict, **props: object) -> dict:
-    return {"type": "Feature", "properties": {"code": code, "name": code, **props}, "geometry": geometry}
+    return {
+        "type": "Feature",
+        "properties": {"code": code, "name": code, **props},
+        "geometry": geometry,
+    }
 
 
 BOWTIE = {
@@ -49,7 +53,9 @@ def test_cardiff_lsoas_import_with_population_weighted_centroids(
 
 
 def test_invalid_rings_are_rejected_with_a_report(tmp_path: Path) -> None:
-    path = write_geojson(tmp_path / "a.geojson", [feature("A", square(-3, 51)), feature("B", BOWTIE)])
+    path = write_geojson(
+        tmp_path / "a.geojson", [feature("A", square(-3, 51)), feature("B", BOWTIE)]
+    )
     good, bad, repaired = read_areas(path, FIELDS)
     assert [a.code for a in good] == ["A"]
     assert len(bad) == 1 and bad[0].number == 2 and bad[0].code == "B"
@@ -66,7 +72,10 @@ def test_invalid_rings_are_repaired_on_request(tmp_path: Path) -> None:
 
 
 def test_multipolygons_points_and_duplicates(tmp_path: Path) -> None:
-    multi = {"type": "MultiPolygon", "coordinates": [square(-3, 51)["coordinates"], square(-2, 51)["coordinates"]]}
+    multi = {
+        "type": "MultiPolygon",
+        "coordinates": [square(-3, 51)["coordinates"], square(-2, 51)["coordinates"]],
+    }
     path = write_geojson(
         tmp_path / "a.geojson",
         [
@@ -98,7 +107,9 @@ def test_assets_follow_their_area_when_they_move_and_when_areas_change(
     def area_of(asset: int) -> list[str]:
         return list(
             session.scalars(
-                select(Area.code).join(AssetArea, AssetArea.area_id == Area.id).where(AssetArea.asset_id == asset)
+                select(Area.code)
+                .join(AssetArea, AssetArea.area_id == Area.id)
+                .where(AssetArea.asset_id == asset)
             )
         )
 
@@ -134,8 +145,12 @@ def test_a_point_on_a_shared_boundary_goes_to_the_lower_code(
 
 
 def test_a_new_asset_is_assigned_when_created(session: Session, make_asset, tmp_path: Path) -> None:
-    good, _, _ = read_areas(write_geojson(tmp_path / "a.geojson", [feature("X", square(-3.2, 51.48))]), FIELDS)
+    good, _, _ = read_areas(
+        write_geojson(tmp_path / "a.geojson", [feature("X", square(-3.2, 51.48))]), FIELDS
+    )
     save_areas(session, level="custom", areas=good, centroids={}, source=None)
     session.commit()
     asset_id = make_asset(location={"type": "Point", "coordinates": [-3.195, 51.485]})
-    assert session.scalar(select(AssetArea.area_id).where(AssetArea.asset_id == asset_id)) is not None
+    assert (
+        session.scalar(select(AssetArea.area_id).where(AssetArea.asset_id == asset_id)) is not None
+    )
