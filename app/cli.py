@@ -110,6 +110,7 @@ def import_assets_command(
         bool, typer.Option("--new-ids", help="Ignore the file's id, version and timestamps.")
     ] = False,
 ) -> None:
+    """Import assets from FILE (the help text is IMPORT_HELP)."""
     from app.services.import_formats import SourceFileError
     from app.services.imports import ImportOptions, import_assets
     from app.services.mappings import MappingError, load_mapping

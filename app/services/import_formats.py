@@ -87,17 +87,24 @@ def _int_id(value: Any) -> int:
 def _open_csv(path: Path, *, native: bool) -> SourceFile:
     # A first pass counts rows (for the progress bar) and finds the largest id (so ids the
     # file brings are never handed out to its new rows); csv.reader is cheap next to validation.
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if not header:
-            raise SourceFileError(f"{path.name}: empty file (a header row is needed)")
-        id_at = header.index("id") if "id" in header else None
-        count = max_id = 0
-        for row in reader:
-            count += 1
-            if id_at is not None and id_at < len(row) and row[id_at]:
-                max_id = max(max_id, _int_id(row[id_at]))
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if not header:
+                raise SourceFileError(f"{path.name}: empty file (a header row is needed)")
+            id_at = header.index("id") if "id" in header else None
+            count = max_id = 0
+            for row in reader:
+                count += 1
+                if id_at is not None and id_at < len(row) and row[id_at]:
+                    max_id = max(max_id, _int_id(row[id_at]))
+    except UnicodeDecodeError as exc:
+        raise SourceFileError(
+            f"{path.name}: not UTF-8 text ({exc.reason}); save as UTF-8 CSV"
+        ) from None
+    except csv.Error as exc:
+        raise SourceFileError(f"{path.name}: not readable CSV: {exc}") from None
     if len(set(header)) != len(header):
         raise SourceFileError(f"{path.name}: the header repeats a column name")
 

@@ -96,10 +96,13 @@ def import_assets(
 def _batches(
     source_file: SourceFile, path: Path, options: ImportOptions, known_themes: frozenset[str]
 ) -> Iterator[Batch]:
-    if (
-        source_file.format == "csv"
-        and source_file.count >= PARALLEL_MIN_RECORDS
-        and len(os.sched_getaffinity(0)) > 1
-    ):
+    if source_file.format == "csv" and source_file.count >= PARALLEL_MIN_RECORDS and _cpus() > 1:
         return batches_from_worker(path, options, known_themes, BATCH)
     return prepared_batches(source_file, options, known_themes, BATCH)
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

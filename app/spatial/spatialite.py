@@ -3,6 +3,7 @@
 import os
 from typing import Any
 
+from geoalchemy2 import Geometry
 from geoalchemy2.admin.dialects.sqlite import init_spatialite, load_spatialite_driver
 from sqlalchemy import (
     Connection,
@@ -10,7 +11,6 @@ from sqlalchemy import (
     Table,
     and_,
     func,
-    insert,
     literal_column,
     select,
     table,
@@ -195,6 +195,42 @@ class SpatiaLite:
         return list(range(start, start + count))
 
     def bulk_insert(self, connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-        """One executemany (sqlite3 runs it in C)."""
-        if rows:
-            connection.execute(insert(table), rows)
+        """One DBAPI executemany, values converted by the columns' own SQLAlchemy types.
+
+        Geometries go in as WKB through GeomFromWKB: GeoAlchemy2 would turn each into EWKT
+        text for SpatiaLite to parse again (with the per-row statement work, about 15 % of
+        an import's insert time here).
+        """
+        if not rows:
+            return
+        dialect = connection.dialect
+        names = list(rows[0])
+        marks: list[str] = []
+        converters: list[Any] = []
+        for name in names:
+            column_type = table.c[name].type
+            if isinstance(column_type, Geometry):
+                marks.append(f"GeomFromWKB(?, {int(column_type.srid)})")
+                converters.append(_wkb_bytes)
+            else:
+                marks.append("?")
+                converters.append(column_type.dialect_impl(dialect).bind_processor(dialect))
+        quote = dialect.identifier_preparer.quote
+        statement = (
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+            f"VALUES ({', '.join(marks)})"
+        )
+        connection.exec_driver_sql(
+            statement,
+            [
+                tuple(
+                    value if convert is None else convert(value)
+                    for convert, value in zip(converters, row.values(), strict=True)
+                )
+                for row in rows
+            ],
+        )
+
+
+def _wkb_bytes(element: Any) -> bytes | None:
+    return None if element is None else bytes(element.data)

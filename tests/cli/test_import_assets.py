@@ -303,9 +303,12 @@ def test_a_file_that_cannot_be_read_is_an_error(
 
     fake = tmp_path / "fake.gpkg"
     fake.write_text("not a geopackage")
+    latin = tmp_path / "latin1.csv"
+    latin.write_bytes("kind,name_en,lon,lat\nspace,Caf\xe9,0,0\n".encode("latin-1"))
 
     assert "unknown format" in assetmap("import", "assets", str(notes)).output
     assert "not JSON" in assetmap("import", "assets", str(broken)).output
+    assert "latin1.csv: not UTF-8 text" in assetmap("import", "assets", str(latin)).output
     result = assetmap("import", "assets", str(fake))
     assert result.exit_code == 2
     assert "fake.gpkg: not a readable GeoPackage" in result.output

@@ -324,3 +324,16 @@ def test_big_csv_files_are_validated_in_a_second_process_with_the_same_outcome(
     assert bad.records == 31
     assert good.created == 30
     assert len(list(iter_assets(session, viewer=SYSTEM))) == 30
+
+
+def test_a_mapped_csv_validated_in_a_second_process_gives_the_same_assets(
+    session: Session, cardiff_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.services import imports
+
+    monkeypatch.setattr(imports, "PARALLEL_MIN_RECORDS", 10)
+
+    report = cardiff(session, cardiff_dir, "assets.csv")
+    again = cardiff(session, cardiff_dir)  # the GeoJSON, in this process
+
+    assert (report.created, again.unchanged) == (107, 107)
