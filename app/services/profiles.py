@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Area, Asset, AssetArea, AssetTheme, Indicator, IndicatorValue, Theme
+from app.schemas.deficits import deficit_json
 from app.services.areas import get_area
 from app.services.deficits import deficits_near
 from app.services.indicators import need_percentiles
@@ -134,8 +135,11 @@ def area_profile(session: Session, code: str, *, distance_m: float = 800.0) -> d
         "indicators": _indicators(session, area),
         "assets": _asset_counts(session, area),
         "nearest_asset_m": nearest_by_theme(session, centroid.x, centroid.y),
-        "deficits": deficits_near(
-            session, lon=centroid.x, lat=centroid.y, radius_m=distance_m, area_geom=geom
-        ),
+        "deficits": [
+            {**deficit_json(d), "in_area": d["in_area"]}
+            for d in deficits_near(
+                session, lon=centroid.x, lat=centroid.y, radius_m=distance_m, area_geom=geom
+            )
+        ],
         "distance_m": distance_m,
     }

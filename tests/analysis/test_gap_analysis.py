@@ -161,3 +161,17 @@ def test_area_profile_lists_needs_assets_and_nearest_by_theme(
     assert a["assets"]["total"] == 3  # 2 food + 1 housing; the pending one is not public
     assert {t["theme"]: t["count"] for t in a["assets"]["by_theme"]} == {"food": 2, "housing": 1}
     assert client.get("/api/v1/areas/NOPE/profile").status_code == 404
+
+
+def test_area_profile_lists_deficits_in_or_near_the_area(client: TestClient, place: dict) -> None:
+    from tests.api.test_deficits_api import deficit_body
+    from tests.conftest import ADMIN
+
+    inside_b = [WEST + 1.5 * STEP, 51.505]
+    far = [-3.0, 51.7]
+    for point in (inside_b, far):
+        body = deficit_body(theme="food", location={"type": "Point", "coordinates": point})
+        assert client.post("/api/v1/deficits", json=body, headers=ADMIN).status_code == 201
+    deficits = client.get("/api/v1/areas/B/profile").json()["deficits"]
+    assert len(deficits) == 1
+    assert deficits[0]["location"]["coordinates"] == inside_b
