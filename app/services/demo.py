@@ -1,34 +1,196 @@
-"""Demo data: the fictional example area that ships in data/demo/, or a real open-data folder."""
+"""Demo data: the fictional example area that ships in data/demo/, or a real open-data folder.
 
+Either way the demo is areas, need indicators, (deficits or postcodes) and assets, loaded with
+the same import functions as the command line, in one transaction: the caller commits only when
+every step is ok. Every step is idempotent, so loading the demo twice changes nothing.
+"""
+
+import json
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.models import Asset, AssetTheme
+from app.services.area_imports import AreaImportReport, import_areas
+from app.services.areas import AreaFields
+from app.services.deficit_imports import import_deficits
 from app.services.imports import ImportOptions, ImportReport, import_assets
+from app.services.indicators import IndicatorImportReport, import_indicators
 from app.services.mappings import load_mapping
+from app.services.postcodes import PostcodeImportReport, import_postcodes
+from app.services.visibility import ANONYMOUS, visible_assets
 from app.settings import PROJECT_DIR
 
 DEMO_DIR = PROJECT_DIR / "data" / "demo"
 DEMO_ASSETS = DEMO_DIR / "aberllyn_assets.csv"
+DEMO_AREAS = DEMO_DIR / "aberllyn_areas.geojson"
+DEMO_CENTROIDS = DEMO_DIR / "aberllyn_centroids.geojson"
+DEMO_INDICATORS = DEMO_DIR / "aberllyn_indicators.csv"
+DEMO_INDICATOR_META = DEMO_DIR / "aberllyn_indicators.json"
+DEMO_DEFICITS = DEMO_DIR / "aberllyn_deficits.csv"
 DEMO_SOURCE = "assetmap-demo (fictional)"
 DEMO_AREA_NAME = "Aberllyn (fictional example area)"
+DEMO_AREA_FIELDS = AreaFields(
+    code="code", name_en="name_en", name_cy="name_cy", population="population", parent="parent_code"
+)
+
+# A real area folder is laid out like ../shared/data/cardiff/ (see its README): LSOA 2011
+# boundaries with names and population, ONS population-weighted centroids, WIMD 2019, postcodes
+# and assets. Nothing below depends on which local authority it is.
+AREA_LEVEL = "lsoa"
+AREA_FILE = "lsoa11_wimd2019_population.geojson"
+AREA_FIELDS = AreaFields(
+    code="lsoa11cd",
+    name_en="lsoa11nm",
+    name_cy="lsoa11nmw",
+    population="population_mid2019",
+    parent="msoa11cd",
+)
+CENTROID_FILE = "lsoa11_population_weighted_centroids.geojson"
+WIMD_FILE = "wimd2019_lsoa11.csv"
+WIMD_META = PROJECT_DIR / "data" / "indicators" / "wimd2019.json"
+POSTCODE_FILE = "postcodes.csv"
+AREA_CODE_COLUMN = "lsoa11cd"
+ASSET_FILE = "assets.geojson"
 AREA_MAPPING = PROJECT_DIR / "data" / "mappings" / "wales_public_services.json"
+AREA_DIR_FILES = (AREA_FILE, CENTROID_FILE, WIMD_FILE, POSTCODE_FILE, ASSET_FILE)
+
+Report = AreaImportReport | IndicatorImportReport | PostcodeImportReport | ImportReport
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class DemoResult:
+    """The report of each step, in order (loading stops at the first that is not ok)."""
+
+    steps: list[tuple[str, Report]] = field(default_factory=list)
+    # A gap analysis worth opening once the demo is loaded (path and query), if there is one.
+    example: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when every step could be imported."""
+        return all(report.ok for _name, report in self.steps)
 
 
 def load_demo(
-    session: Session,
-    *,
-    area_dir: Path | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> list[ImportReport]:
-    """Import the demo assets (or an area folder's assets.geojson); caller commits if all ok."""
+    session: Session, *, area_dir: Path | None = None, progress: Progress | None = None
+) -> DemoResult:
+    """Load the fictional demo (or an area folder) into the session; caller commits if ok.
+
+    Raises FileNotFoundError when the area folder lacks one of its files and SourceFileError
+    when a file cannot be read at all.
+    """
     if area_dir is None:
-        options = ImportOptions(actor="demo")
-        return [import_assets(session, DEMO_ASSETS, options, progress=progress)]
-    assets = area_dir / "assets.geojson"
-    if not assets.exists():
-        raise FileNotFoundError(f"{area_dir}: no assets.geojson (see ../shared/data/cardiff/)")
+        return _fictional(session, progress)
+    missing = [name for name in AREA_DIR_FILES if not (area_dir / name).is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"{area_dir}: no {', '.join(missing)} (the folder must be laid out like "
+            "../shared/data/cardiff/)"
+        )
+    return _area_folder(session, area_dir, progress)
+
+
+def _fictional(session: Session, progress: Progress | None) -> DemoResult:
+    result = DemoResult()
+    steps: list[tuple[str, Callable[[], Report]]] = [
+        (
+            DEMO_AREAS.name,
+            lambda: import_areas(
+                session,
+                path=DEMO_AREAS,
+                level="lsoa",
+                fields=DEMO_AREA_FIELDS,
+                centroids_path=DEMO_CENTROIDS,
+                source=DEMO_SOURCE,
+            ),
+        ),
+        (
+            f"{DEMO_INDICATORS.name} + {DEMO_INDICATOR_META.name}",
+            lambda: import_indicators(
+                session,
+                csv_path=DEMO_INDICATORS,
+                meta_path=DEMO_INDICATOR_META,
+                area_code_column="area_code",
+            ),
+        ),
+        (DEMO_DEFICITS.name, lambda: import_deficits(session, path=DEMO_DEFICITS, actor="demo")),
+        (
+            DEMO_ASSETS.name,
+            lambda: import_assets(session, DEMO_ASSETS, ImportOptions(actor="demo"), progress),
+        ),
+    ]
+    _run(result, steps)
+    if result.ok:
+        result.example = gap_example(session, DEMO_INDICATOR_META)
+    return result
+
+
+def _area_folder(session: Session, area_dir: Path, progress: Progress | None) -> DemoResult:
+    result = DemoResult()
     options = ImportOptions(mapping=load_mapping(AREA_MAPPING), actor="demo")
-    # Areas and need indicators in the folder are loaded by a later issue (areas).
-    return [import_assets(session, assets, options, progress=progress)]
+    steps: list[tuple[str, Callable[[], Report]]] = [
+        (
+            AREA_FILE,
+            lambda: import_areas(
+                session,
+                path=area_dir / AREA_FILE,
+                level=AREA_LEVEL,
+                fields=AREA_FIELDS,
+                centroids_path=area_dir / CENTROID_FILE,
+                # Published boundaries are valid; a repaired one is listed, not a reason to stop.
+                repair=True,
+                source=AREA_FILE,  # as `assetmap import areas` names it
+            ),
+        ),
+        (
+            f"{WIMD_FILE} + {WIMD_META.name}",
+            lambda: import_indicators(
+                session,
+                csv_path=area_dir / WIMD_FILE,
+                meta_path=WIMD_META,
+                area_code_column=AREA_CODE_COLUMN,
+            ),
+        ),
+        (
+            POSTCODE_FILE,
+            lambda: import_postcodes(
+                session, csv_path=area_dir / POSTCODE_FILE, area_column=AREA_CODE_COLUMN
+            ),
+        ),
+        (ASSET_FILE, lambda: import_assets(session, area_dir / ASSET_FILE, options, progress)),
+    ]
+    _run(result, steps)
+    if result.ok:
+        result.example = gap_example(session, WIMD_META)
+    return result
+
+
+def _run(result: DemoResult, steps: list[tuple[str, Callable[[], Report]]]) -> None:
+    for name, step in steps:
+        report = step()
+        result.steps.append((name, report))
+        if not report.ok:
+            return  # later steps need this one (e.g. indicators need the areas)
+
+
+def gap_example(session: Session, meta_path: Path) -> str | None:
+    """A gap analysis to try: the first indicator of the file and its theme with most assets."""
+    indicators = json.loads(meta_path.read_text(encoding="utf-8")).get("indicators") or []
+    if not indicators or not indicators[0].get("themes"):
+        return None
+    code, themes = indicators[0]["code"], list(indicators[0]["themes"])
+    counts = dict(
+        session.execute(
+            select(AssetTheme.theme_code, func.count())
+            .join(Asset, Asset.id == AssetTheme.asset_id)
+            .where(AssetTheme.theme_code.in_(themes), visible_assets(ANONYMOUS))
+            .group_by(AssetTheme.theme_code)
+        ).all()
+    )
+    theme = max(themes, key=lambda t: (counts.get(t, 0), -themes.index(t)))
+    return f"/api/v1/analysis/gaps?indicator={code}&theme={theme}"

@@ -32,11 +32,14 @@ def assetmap(db: Engine, db_url: str) -> Iterator[Invoke]:
     yield invoke
 
 
+TAXONOMY_TABLES = ("themes", "theme_relations")
+
+
 def empty_database(engine: Engine) -> None:
-    """Delete every row but the taxonomy: an empty registry to import into."""
+    """Delete every row but the taxonomy (themes and their relations): an empty registry."""
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
-            if table.name != "themes":
+            if table.name not in TAXONOMY_TABLES:
                 connection.execute(delete(table))
 
 

@@ -1,13 +1,37 @@
-"""`assetmap demo`: the fictional example area that ships with the project, or a real folder."""
+"""`assetmap demo`: the fictional example area that ships with the project, with needs."""
 
+import importlib.util
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, select
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from app.models import KINDS, PERSON_KINDS, Asset, AssetTheme
-from app.services.demo import DEMO_SOURCE
+from app.main import create_app
+from app.models import (
+    KINDS,
+    PERSON_KINDS,
+    Area,
+    Asset,
+    AssetArea,
+    AssetTheme,
+    Deficit,
+    Indicator,
+    IndicatorValue,
+)
+from app.services.analysis import CATEGORIES
+from app.services.demo import DEMO_DIR, DEMO_SOURCE
+from app.settings import Settings
 from tests.cli.conftest import Invoke, audit_count, count
+
+DEMO_TABLES = (Area, AssetArea, Indicator, IndicatorValue, Deficit, Asset)
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    """Rows of every table the demo writes, and audit events."""
+    found = {model.__tablename__: count(engine, model) for model in DEMO_TABLES}
+    return {**found, "audit_events": audit_count(engine)}
 
 
 def test_demo_loads_a_fictional_area_covering_every_kind_that_needs_no_consent(
@@ -32,32 +56,110 @@ def test_demo_loads_a_fictional_area_covering_every_kind_that_needs_no_consent(
     assert len(themes) >= 15
 
 
+def test_demo_has_fictional_small_areas_with_population_and_weighted_centroids(
+    assetmap: Invoke, db: Engine
+) -> None:
+    assert assetmap("demo").exit_code == 0
+
+    with Session(db) as session:
+        areas = session.scalars(select(Area)).all()
+        assigned = session.scalar(select(func.count(func.distinct(AssetArea.asset_id))))
+    assert 12 <= len(areas) <= 30
+    assert all(a.code.startswith("X01") and a.level == "lsoa" for a in areas)
+    assert all(a.name_en and a.name_cy and a.name_en.endswith("Aberllyn") for a in areas)
+    assert all(a.population and a.population > 0 for a in areas)
+    assert all(a.centroid_kind == "population_weighted" for a in areas)
+    assert all(a.source == DEMO_SOURCE for a in areas)
+    assert assigned == count(db, Asset)  # the areas cover every demo asset
+
+
+def test_demo_has_fictional_need_indicators_and_deficits(assetmap: Invoke, db: Engine) -> None:
+    assert assetmap("demo").exit_code == 0
+
+    with Session(db) as session:
+        indicators = session.scalars(select(Indicator)).all()
+        deficits = session.scalars(select(Deficit)).all()
+    assert 2 <= len(indicators) <= 4
+    assert all(i.source == "assetmap demo (fictional)" for i in indicators)
+    assert {i.higher_is_more_need for i in indicators} == {True, False}
+    assert count(db, IndicatorValue) == len(indicators) * count(db, Area)
+    assert 8 <= len(deficits) <= 15
+    assert all(d.source == DEMO_SOURCE for d in deficits)
+    assert all(d.description_en.startswith("Fictional example (Aberllyn") for d in deficits)
+    assert {d.status for d in deficits} == {"open", "addressed"}
+    assert any(d.area is not None for d in deficits) and any(d.location for d in deficits)
+
+
+def test_demo_gap_analysis_shows_every_category_and_says_where_to_look(
+    assetmap: Invoke, db: Engine, db_url: str
+) -> None:
+    result = assetmap("demo")
+
+    example = "/api/v1/analysis/gaps?indicator=aberllyn_need_index&theme=food"
+    assert f"http://127.0.0.1:8000{example}" in result.output
+    with TestClient(create_app(Settings(database_url=db_url))) as client:
+        gaps = client.get(example).json()
+        csv_rows = client.get(example + "&f=csv").text.strip().splitlines()
+        coverage = client.get("/api/v1/analysis/coverage?theme=food").json()
+    assert len(gaps["items"]) == count(db, Area)
+    assert all(gaps["summary"][category] > 0 for category in CATEGORIES), gaps["summary"]
+    assert len(csv_rows) == 1 + count(db, Area)
+    assert 0 < coverage["share_covered"] < 1
+
+
+def test_demo_priority_area_has_a_deficit_and_a_deficit_has_matching_assets(
+    assetmap: Invoke, db: Engine, db_url: str
+) -> None:
+    assert assetmap("demo").exit_code == 0
+
+    with TestClient(create_app(Settings(database_url=db_url))) as client:
+        gaps = client.get("/api/v1/analysis/gaps?indicator=aberllyn_need_index&theme=food")
+        priority = [r for r in gaps.json()["items"] if r["category"] == "priority"]
+        profile = client.get(f"/api/v1/areas/{priority[0]['area_code']}/profile").json()
+        with Session(db) as session:
+            food = session.scalars(select(Deficit.id).where(Deficit.theme_code == "food")).first()
+        matches = client.get(f"/api/v1/deficits/{food}/matches").json()
+    assert any(d["theme"] == "food" for d in profile["deficits"])
+    assert matches["items"], matches
+
+
 def test_running_the_demo_twice_changes_nothing(assetmap: Invoke, db: Engine) -> None:
     assert assetmap("demo").exit_code == 0
-    assets, events = count(db), audit_count(db)
+    before = counts(db)
 
     again = assetmap("demo")
 
     assert again.exit_code == 0, again.output
-    assert f"0 created, 0 updated, {assets} unchanged" in again.output
-    assert (count(db), audit_count(db)) == (assets, events)
+    assert f"0 created, 0 updated, {before['assets']} unchanged" in again.output
+    assert f"0 created, 0 updated, {before['areas']} unchanged" in again.output
+    assert f"values 0 created, 0 updated, {before['indicator_values']} unchanged" in again.output
+    assert f"0 created, 0 updated, {before['deficits']} unchanged" in again.output
+    assert counts(db) == before
 
 
-def test_demo_from_an_area_folder_loads_its_real_assets(
-    assetmap: Invoke, db: Engine, cardiff_dir: Path
-) -> None:
-    result = assetmap("demo", "--area-dir", str(cardiff_dir))
+def test_the_demo_files_are_what_their_generator_writes(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("build_needs", DEMO_DIR / "build_needs.py")
+    assert spec is not None and spec.loader is not None
+    module: Any = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.HERE = tmp_path
 
-    assert result.exit_code == 0, result.output
-    assert "107 created" in result.output
-    with Session(db) as session:
-        assert session.scalar(select(Asset.source).where(Asset.source == DEMO_SOURCE)) is None
+    module.main()
+
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert len(written) == 5
+    for name in written:
+        assert (tmp_path / name).read_bytes() == (DEMO_DIR / name).read_bytes(), name
 
 
-def test_demo_from_a_folder_without_assets_says_so(
+def test_demo_from_a_folder_without_its_files_names_them(
     assetmap: Invoke, db: Engine, tmp_path: Path
 ) -> None:
+    (tmp_path / "assets.geojson").write_text('{"type": "FeatureCollection", "features": []}')
+
     result = assetmap("demo", "--area-dir", str(tmp_path))
 
     assert result.exit_code == 2
-    assert "no assets.geojson" in result.output
+    assert "no lsoa11_wimd2019_population.geojson" in result.output
+    assert "wimd2019_lsoa11.csv, postcodes.csv (the folder must be laid out like" in (result.output)
+    assert count(db, Asset) == 0

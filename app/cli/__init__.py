@@ -1,0 +1,175 @@
+"""The `assetmap` command: database, imports and exports, demo data, and the server.
+
+This module holds the typer apps, the database and server commands and what every command
+shares (a session, a progress bar, reports); the import, export and demo commands live in
+app/cli/assets.py and app/cli/needs.py and register themselves on these apps.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, NoReturn, Protocol
+
+import typer
+
+from app.db import make_engine
+from app.settings import get_settings
+
+app = typer.Typer(help="assetmap: community assets beside service deficits.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+import_app = typer.Typer(help="Load data from files.", no_args_is_help=True)
+export_app = typer.Typer(help="Write data to files.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Check and report; write nothing.")]
+PROBLEMS_SHOWN = 200
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Create or migrate the database (ASSETMAP_DATABASE_URL) and seed the themes taxonomy."""
+    from app.migrate import upgrade
+
+    engine = make_engine(get_settings())
+    upgrade(engine, revision)
+    typer.echo(f"database at {revision} ({engine.url.render_as_string(hide_password=True)})")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument()]) -> None:
+    """Migrate the database down to REVISION ('base' removes every table)."""
+    from app.migrate import downgrade
+
+    downgrade(make_engine(get_settings()), revision)
+    typer.echo(f"database at {revision}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API (and pages) with uvicorn."""
+    import uvicorn
+
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+# ---- shared by the import, export and demo commands ---------------------------------------------
+
+
+@contextmanager
+def session_scope(table: str = "assets") -> Iterator[Any]:
+    """A session on ASSETMAP_DATABASE_URL (schema checked); the engine is closed afterwards."""
+    from sqlalchemy import inspect
+    from sqlalchemy.orm import Session
+
+    engine = make_engine(get_settings())
+    try:
+        if not inspect(engine).has_table(table):
+            fail(f"the database has no {table} table yet: run `assetmap db upgrade` first")
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def fail(message: str) -> NoReturn:
+    """Stop with exit status 2 and a message: the input as a whole cannot be used."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on the terminal (nothing when output is not a terminal)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    columns = (
+        "{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
+        task = bar.add_task(label, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=max(total, done))
+
+        yield advance
+
+
+def print_import_report(report: Any) -> None:
+    """Print an asset or deficit import report (app.services.imports.ImportReport)."""
+    where = "line" if report.format == "csv" else "feature"
+    name = report.path.name
+    if not report.ok:
+        numbers = {p.number for p in report.problems}
+        typer.echo(
+            f"{name}: {len(numbers)} of {report.records} records cannot be imported; "
+            "nothing was written.",
+            err=True,
+        )
+        for problem in report.problems[:PROBLEMS_SHOWN]:
+            typer.echo(f"  {where} {problem.number}: {problem.field}: {problem.reason}", err=True)
+        _more(len(report.problems))
+        return
+    verb = "would be" if report.dry_run else ""
+    typer.echo(
+        f"{name} ({report.format}): {report.records} records: "
+        f"{report.created} {verb} created, {report.updated} {verb} updated, "
+        f"{report.unchanged} unchanged".replace("  ", " ")
+        + (" (dry run: nothing written)" if report.dry_run else "")
+    )
+    if report.unkeyed:
+        typer.echo(
+            f"  note: {report.unkeyed} records have neither source_id nor id; "
+            "importing this file again creates them again"
+        )
+
+
+class CheckedReport(Protocol):
+    """A report that sums itself up and lists its problems (areas, indicators, postcodes)."""
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing stops the import."""
+        ...
+
+    @property
+    def problems(self) -> list[Any]:
+        """What stops it; str() of each says where and why."""
+        ...
+
+    def summary(self) -> str:
+        """What changed (or would)."""
+        ...
+
+
+def print_checked_report(name: str, report: CheckedReport) -> None:
+    """Print a report whose problems say where they are (str(problem)) and a summary line."""
+    if not report.ok:
+        count = len(report.problems)
+        typer.echo(
+            f"{name}: {count} {'problem' if count == 1 else 'problems'}; nothing was written.",
+            err=True,
+        )
+        for problem in report.problems[:PROBLEMS_SHOWN]:
+            typer.echo(f"  {problem}", err=True)
+        _more(len(report.problems))
+        return
+    typer.echo(f"{name}: {report.summary()}")
+
+
+def _more(count: int) -> None:
+    if count > PROBLEMS_SHOWN:
+        typer.echo(f"  ... and {count - PROBLEMS_SHOWN} more", err=True)
+
+
+# The commands register themselves on the apps above when their modules are imported.
+from app.cli import assets, needs  # noqa: E402, F401

@@ -1,0 +1,170 @@
+"""`assetmap import assets`, `assetmap export assets` and `assetmap demo`."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.cli import (
+    DryRun,
+    app,
+    export_app,
+    fail,
+    import_app,
+    print_checked_report,
+    print_import_report,
+    progress_bar,
+    session_scope,
+)
+from app.db import make_engine
+from app.settings import get_settings
+
+IMPORT_HELP = """Import assets from FILE: CSV (lon/lat columns), GeoJSON or GeoPackage (.gpkg).
+
+Without --mapping the file uses assetmap's own columns (what `export assets` writes; any
+subset, but kind, a name and a location are needed). With --mapping, another publisher's
+columns and categories are mapped first (see data/mappings/README.md).
+
+Each record is matched to an existing asset:\n
+1. by source + source_id when it has both (works across databases);\n
+2. else by id: an asset exported from this database and edited. An id this database does not
+hold yet creates the asset with that id, keeping the file's version and timestamps, so
+export -> import -> export into an empty database gives the same file. --new-ids ignores id,
+version and timestamps (to merge another database's export into one that has assets);\n
+3. else the record is new, and is created again by every import: give it a source_id.
+
+A matched asset is updated only where the file differs, so a re-import changes nothing.
+All or nothing: if any record is bad, nothing is written and the problems are listed by line
+(CSV, the header is line 1) or feature number. The database is ASSETMAP_DATABASE_URL.
+"""
+
+DEMO_HELP = """Load the demo: the fictional area Aberllyn (data/demo/), or a real area folder.
+
+The fictional demo is 20 small areas with population-weighted centroids, four need indicators,
+twelve reported service deficits and 75 assets, so a gap analysis works straight away. With
+--area-dir, a real open-data folder laid out like ../shared/data/cardiff/ is loaded end to end:
+LSOA areas with names, population and population-weighted centroids, WIMD 2019
+(data/indicators/wimd2019.json), postcodes, and assets through
+data/mappings/wales_public_services.json.
+
+Migrates the database first (`db upgrade`). All or nothing, and safe to run again (nothing
+changes). The database is ASSETMAP_DATABASE_URL.
+"""
+
+
+@import_app.command("assets", help=IMPORT_HELP)
+def import_assets_command(
+    file: Annotated[Path, typer.Argument(help="A .csv, .geojson or .gpkg file.")],
+    mapping: Annotated[
+        Path | None, typer.Option(help="A mapping file for another publisher's columns.")
+    ] = None,
+    dry_run: DryRun = False,
+    source: Annotated[
+        str | None, typer.Option(help="Source name for records that have none.")
+    ] = None,
+    new_ids: Annotated[
+        bool, typer.Option("--new-ids", help="Ignore the file's id, version and timestamps.")
+    ] = False,
+) -> None:
+    """Import assets from FILE (the help text is IMPORT_HELP)."""
+    from app.services.import_formats import SourceFileError
+    from app.services.imports import ImportOptions, import_assets
+    from app.services.mappings import MappingError, load_mapping
+
+    try:
+        parsed = load_mapping(mapping) if mapping is not None else None
+    except MappingError as exc:
+        fail(str(exc))
+    options = ImportOptions(
+        mapping=parsed, dry_run=dry_run, source=source, new_ids=new_ids, actor="cli-import"
+    )
+    with session_scope() as session, progress_bar(f"importing {file.name}") as progress:
+        try:
+            report = import_assets(session, file, options, progress=progress)
+        except SourceFileError as exc:
+            fail(str(exc))
+        if report.ok and not dry_run:
+            session.commit()
+        else:
+            session.rollback()
+    print_import_report(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@export_app.command("assets")
+def export_assets_command(
+    out: Annotated[Path, typer.Argument(help="Output file: .geojson, .csv or .gpkg.")],
+    status: Annotated[
+        list[str] | None,
+        typer.Option(help="Only this status (repeatable); default: all but archived."),
+    ] = None,
+    kind: Annotated[list[str] | None, typer.Option(help="Only this kind (repeatable).")] = None,
+) -> None:
+    """Export assets to OUT (format by extension), as the API shows them to an admin.
+
+    Person-linked kinds (skill, volunteer) are never exported. Ids, version and timestamps
+    are included, so `import assets` can read the file back unchanged.
+    """
+    from app.models import KINDS, STATUSES
+    from app.services.exports import DEFAULT_STATUSES, export_assets
+    from app.services.import_formats import SourceFileError
+
+    for value, allowed, name in ((status, STATUSES, "status"), (kind, KINDS, "kind")):
+        bad = [v for v in value or [] if v not in allowed]
+        if bad:
+            fail(f"unknown {name} {bad[0]!r} (one of {', '.join(allowed)})")
+    with session_scope() as session:
+        try:
+            result = export_assets(
+                session,
+                out,
+                statuses=tuple(status) if status else DEFAULT_STATUSES,
+                kinds=tuple(kind or ()),
+            )
+        except SourceFileError as exc:
+            fail(str(exc))
+    typer.echo(f"exported {result.count} assets to {result.path} ({result.format})")
+
+
+@app.command(help=DEMO_HELP)
+def demo(
+    area_dir: Annotated[
+        Path | None,
+        typer.Option(help="A real open-data folder laid out like ../shared/data/cardiff/."),
+    ] = None,
+) -> None:
+    """Load the demo (the help text is DEMO_HELP)."""
+    from app.cli.needs import print_area_report
+    from app.migrate import upgrade
+    from app.services.area_imports import AreaImportReport
+    from app.services.demo import load_demo
+    from app.services.import_formats import SourceFileError
+    from app.services.imports import ImportReport
+
+    engine = make_engine(get_settings())
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    with session_scope() as session, progress_bar("loading demo") as progress:
+        try:
+            result = load_demo(session, area_dir=area_dir, progress=progress)
+        except (SourceFileError, FileNotFoundError) as exc:
+            fail(str(exc))
+        if result.ok:
+            session.commit()
+        else:
+            session.rollback()
+    for name, report in result.steps:
+        if isinstance(report, ImportReport):
+            print_import_report(report)
+        elif isinstance(report, AreaImportReport):
+            print_area_report(name, report)
+        else:
+            print_checked_report(name, report)
+    if not result.ok:
+        typer.echo("the demo was not loaded: nothing was written.", err=True)
+        raise typer.Exit(1)
+    if result.example:
+        typer.echo(f"gap analysis (after `assetmap serve`): http://127.0.0.1:8000{result.example}")
