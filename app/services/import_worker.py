@@ -6,11 +6,14 @@ batch size) pickled on stdin, and reads length-prefixed pickled messages from st
 (not multiprocessing) never re-runs the parent's main script, whatever the caller is.
 """
 
+import gc
 import pickle
+import queue
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -18,6 +21,8 @@ from typing import IO, Any
 from app.services.import_rows import Batch, ImportOptions, batches_of_file
 
 _LENGTH = struct.Struct("<Q")
+# Batches read ahead of the caller at most (bounds memory on a huge file).
+AHEAD = 64
 
 
 def batches_from_worker(
@@ -36,8 +41,16 @@ def batches_from_worker(
             request = (path, options, known_themes, size)
             child.stdin.write(pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
             child.stdin.close()
+            # A thread drains the pipe while the caller writes, so the child never waits on a
+            # full pipe (the caller's big inserts would otherwise stop validation meanwhile).
+            messages: queue.Queue[bytes | None] = queue.Queue(maxsize=AHEAD)
+            reader = threading.Thread(target=_read_all, args=(child.stdout, messages), daemon=True)
+            reader.start()
             while True:
-                kind, payload = _receive(child.stdout, child, errors)
+                data = messages.get()
+                if data is None:
+                    raise _stopped(child, errors)
+                kind, payload = pickle.loads(data)
                 if kind == "end":
                     return
                 if kind == "error":
@@ -50,17 +63,30 @@ def batches_from_worker(
             child.stdout.close()
 
 
-def _receive(stream: IO[bytes], child: "subprocess.Popen[bytes]", errors: IO[bytes]) -> Any:
-    header = stream.read(_LENGTH.size)
-    if len(header) < _LENGTH.size:
-        child.wait()
-        errors.seek(0)
-        tail = errors.read().decode(errors="replace").strip().splitlines()[-5:]
-        raise RuntimeError(
-            f"the validating process stopped (exit {child.returncode}): " + " | ".join(tail)
-        )
-    (length,) = _LENGTH.unpack(header)
-    return pickle.loads(stream.read(length))
+def _read_all(stream: IO[bytes], messages: "queue.Queue[bytes | None]") -> None:
+    """Put each message's bytes on the queue, then None when the stream ends."""
+    try:
+        while True:
+            header = stream.read(_LENGTH.size)
+            if len(header) < _LENGTH.size:
+                break
+            (length,) = _LENGTH.unpack(header)
+            data = stream.read(length)
+            if len(data) < length:
+                break
+            messages.put(data)
+    except (OSError, ValueError):  # the caller stopped early and closed the pipe
+        pass
+    messages.put(None)
+
+
+def _stopped(child: "subprocess.Popen[bytes]", errors: IO[bytes]) -> RuntimeError:
+    child.wait()
+    errors.seek(0)
+    tail = errors.read().decode(errors="replace").strip().splitlines()[-5:]
+    return RuntimeError(
+        f"the validating process stopped (exit {child.returncode}): " + " | ".join(tail)
+    )
 
 
 def _send(stream: IO[bytes], message: tuple[str, Any]) -> None:
@@ -72,6 +98,8 @@ def _send(stream: IO[bytes], message: tuple[str, Any]) -> None:
 
 def main() -> None:
     """The child: read the request, send the batches."""
+    # A short-lived process that frees nothing until it ends: no cycle collection needed.
+    gc.disable()
     out = sys.stdout.buffer
     path, options, known_themes, size = pickle.loads(sys.stdin.buffer.read())
     try:

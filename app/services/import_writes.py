@@ -24,6 +24,7 @@ TABLES = Base.metadata.tables
 LOOKUP_CHUNK = 500
 PRELOAD_MIN_RECORDS = 2000
 PRELOAD_RATIO = 20
+FLUSH_ROWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,9 @@ class Planner:
     keys: dict[Key, int] = field(default_factory=dict)
     asset_ids: dict[int, int] = field(default_factory=dict)
     now: datetime = field(default_factory=utcnow)
+    # New assets wait here to be inserted in big batches (fewer, faster bulk inserts).
+    pending_with_id: list[Row] = field(default_factory=list)
+    pending_new: list[Row] = field(default_factory=list)
 
     def plan(
         self, session: Session, rows: list[Row]
@@ -121,8 +125,23 @@ class Planner:
         updates: list[tuple[int, dict[str, Any]]],
         actor: str,
     ) -> None:
-        """Create and update what plan() decided."""
+        """Update what plan() decided; creates wait for FLUSH_ROWS of them, or finish()."""
+        self.pending_with_id += with_id
+        self.pending_new += new
+        if len(self.pending_with_id) + len(self.pending_new) >= FLUSH_ROWS:
+            self.finish(session, actor)
+        viewer = Viewer(actor=actor, is_admin=True)
+        for asset_id, changes in updates:
+            update_asset(
+                session, viewer=viewer, asset_id=asset_id, expected_version=None, data=changes
+            )
+
+    def finish(self, session: Session, actor: str) -> None:
+        """Insert the new assets still waiting."""
+        with_id, new = self.pending_with_id, self.pending_new
+        self.pending_with_id, self.pending_new = [], []
         if new:
+            # Reserved only now: SpatiaLite's next id is max(id) + 1 of what is inserted.
             fresh = _backend(session).reserve_ids(
                 session.connection(), "assets", "id", len(new), self.ids_above
             )
@@ -130,11 +149,6 @@ class Planner:
                 row.id = new_id
         if with_id or new:
             insert_rows(session, with_id + new, actor=actor, now=self.now)
-        viewer = Viewer(actor=actor, is_admin=True)
-        for asset_id, changes in updates:
-            update_asset(
-                session, viewer=viewer, asset_id=asset_id, expected_version=None, data=changes
-            )
 
     def _claim(self, outcome: Outcome, row: Row, asset_id: int) -> bool:
         earlier = self.asset_ids.get(asset_id)

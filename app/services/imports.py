@@ -9,8 +9,10 @@ How records are matched (also in `assetmap import assets --help`):
 All or nothing: the caller commits only when the report has no problems (and not dry_run).
 """
 
+import gc
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,15 +80,18 @@ def import_assets(
         # New assets get ids above every id the file brings (also the API's, meanwhile).
         backend = backend_for(session.get_bind().dialect.name)
         backend.reserve_ids(session.connection(), "assets", "id", 0, planner.ids_above)
-    for batch in _batches(source_file, path, options, known_themes):
-        report.problems.extend(batch.problems)
-        outcome, with_id, new, updates = planner.plan(session, batch.rows)
-        report.add(outcome)
+    with _collector_paused():
+        for batch in _batches(source_file, path, options, known_themes):
+            report.problems.extend(batch.problems)
+            outcome, with_id, new, updates = planner.plan(session, batch.rows)
+            report.add(outcome)
+            if report.ok and not options.dry_run:
+                planner.write(session, with_id, new, updates, options.actor)
+            report.records += batch.records
+            if progress is not None:
+                progress(report.records, source_file.count)
         if report.ok and not options.dry_run:
-            planner.write(session, with_id, new, updates, options.actor)
-        report.records += batch.records
-        if progress is not None:
-            progress(report.records, source_file.count)
+            planner.finish(session, options.actor)
     report.problems.sort(key=lambda problem: problem.number)
     if report.ok and not options.dry_run and (report.created or report.updated):
         assign_all_assets(session)
@@ -99,6 +104,19 @@ def _batches(
     if source_file.format == "csv" and source_file.count >= PARALLEL_MIN_RECORDS and _cpus() > 1:
         return batches_from_worker(path, options, known_themes, BATCH)
     return prepared_batches(source_file, options, known_themes, BATCH)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    # An import allocates millions of small objects and frees none until it ends: the cyclic
+    # garbage collector's full passes over them cost about a fifth of the time, for nothing.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _cpus() -> int:

@@ -6,8 +6,21 @@ from typing import Any
 import orjson
 from geoalchemy2 import Geography, Geometry
 from psycopg import sql
-from psycopg.types.json import Json
-from sqlalchemy import JSON, Connection, Executable, Table, and_, cast, func, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    DateTime,
+    Executable,
+    Float,
+    Integer,
+    Numeric,
+    Table,
+    and_,
+    cast,
+    func,
+    text,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.spatial.base import BBox, degree_margins, radius_envelope
@@ -132,32 +145,82 @@ class PostGIS:
         return [int(value) for value in drawn.scalars()]
 
     def bulk_insert(self, connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-        """COPY FROM STDIN: about 4 times faster than executemany here (20k assets: 0.7 s vs 2.9 s).
+        """COPY FROM STDIN in text format, the text built column by column.
 
-        COPY skips SQLAlchemy's type processing, so geometries go as hex EWKB and JSON as text.
+        About 4 times faster than executemany, and building the COPY text ourselves (C-level
+        joins over whole columns) is another 3 times faster than psycopg's per-row write_row.
+        Geometries go as hex EWKB, JSON as the engine's JSON text, times as ISO 8601 with zone.
         """
         if not rows:
             return
         names = list(rows[0])
-        geometries = {c.name for c in table.columns if isinstance(c.type, Geometry)}
-        documents = {c.name for c in table.columns if isinstance(c.type, JSON)}
+        dialect = connection.dialect
+        serialize = dialect._json_serializer or _json_text
+        columns = [
+            _copy_column(table.c[name].type, [row[name] for row in rows], serialize)
+            for name in names
+        ]
         copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
             sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names))
         )
         driver = connection.connection.driver_connection
         assert driver is not None
+        lines = list(map("\t".join, zip(*columns, strict=True)))
         with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:
-            for row in rows:
-                copy.write_row(
-                    [
-                        _ewkb_hex(value)
-                        if name in geometries and value is not None
-                        else Json(value, _json_text)
-                        if name in documents
-                        else value
-                        for name, value in row.items()
-                    ]
-                )
+            for start in range(0, len(lines), _COPY_CHUNK):
+                chunk = lines[start : start + _COPY_CHUNK]
+                copy.write(("\n".join(chunk) + "\n").encode())
+
+
+def _copy_column(column_type: Any, values: list[Any], serialize: Any) -> list[str]:
+    """One column's values as COPY text fields (\\N for NULL, special characters escaped)."""
+    if isinstance(column_type, Geometry):
+        return [_NULL if v is None else _ewkb_hex(v) for v in values]
+    if isinstance(column_type, JSON):
+        return _escaped_all(list(map(serialize, values)))
+    if isinstance(column_type, Integer | Float | Numeric):
+        return [_NULL if v is None else str(v) for v in values]
+    if isinstance(column_type, Boolean):
+        return [_NULL if v is None else ("t" if v else "f") for v in values]
+    if isinstance(column_type, DateTime) or isinstance(
+        getattr(column_type, "impl", None), DateTime
+    ):
+        times = {v: _NULL if v is None else _iso_time(v) for v in set(values)}
+        return list(map(times.__getitem__, values))
+    texts = _escaped_all([v if v is None or isinstance(v, str) else str(v) for v in values])
+    return [_NULL if v is None else v for v in texts]
+
+
+def _escaped_all(texts: list[Any]) -> list[Any]:
+    """_escaped on each text, skipped for a whole column without special characters."""
+    joined = "".join(filter(None, texts))
+    if not any(special in joined for special in _SPECIALS):
+        return texts
+    return [None if t is None else _escaped(t) for t in texts]
+
+
+def _iso_time(value: Any) -> str:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: pass an aware datetime")
+    return value.isoformat()
+
+
+def _escaped(text: str) -> str:
+    """COPY text format: backslash, newline, carriage return and tab escaped."""
+    if "\\" in text:
+        text = text.replace("\\", "\\\\")
+    if "\n" in text:
+        text = text.replace("\n", "\\n")
+    if "\r" in text:
+        text = text.replace("\r", "\\r")
+    if "\t" in text:
+        text = text.replace("\t", "\\t")
+    return text
+
+
+_NULL = "\\N"
+_SPECIALS = ("\\", "\n", "\r", "\t")
+_COPY_CHUNK = 5000
 
 
 def _json_text(value: Any) -> str:

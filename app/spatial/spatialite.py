@@ -1,11 +1,16 @@
 """SpatiaLite: the embedded default (one SQLite file)."""
 
+import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from geoalchemy2 import Geometry
 from geoalchemy2.admin.dialects.sqlite import init_spatialite, load_spatialite_driver
 from sqlalchemy import (
+    JSON,
     Connection,
     Executable,
     Table,
@@ -21,6 +26,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.spatial.base import BBox, degree_margins, radius_envelope
 
 os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
+
+# From this many rows, an insert fills the R*Tree after the rows rather than row by row.
+BULK_INDEX_MIN_ROWS = 10_000
 
 
 def _sqlite_module() -> Any:
@@ -195,42 +203,129 @@ class SpatiaLite:
         return list(range(start, start + count))
 
     def bulk_insert(self, connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-        """One DBAPI executemany, values converted by the columns' own SQLAlchemy types.
+        """One DBAPI executemany of plain tuples, converted column by column.
 
-        Geometries go in as WKB through GeomFromWKB: GeoAlchemy2 would turn each into EWKT
-        text for SpatiaLite to parse again (with the per-row statement work, about 15 % of
-        an import's insert time here).
+        Geometries go in as WKB through GeomFromWKB (GeoAlchemy2 would turn each into EWKT
+        text for SpatiaLite to parse again). Other values go through the columns' own bind
+        processors, once per distinct value where values repeat (timestamps), so what is
+        stored is what SQLAlchemy would store. A big batch fills the R*Tree after the insert
+        instead of through SpatiaLite's per-row triggers (about 4 times faster here).
         """
         if not rows:
             return
         dialect = connection.dialect
         names = list(rows[0])
         marks: list[str] = []
-        converters: list[Any] = []
+        columns: list[list[Any]] = []
         for name in names:
             column_type = table.c[name].type
+            values = [row[name] for row in rows]
             if isinstance(column_type, Geometry):
                 marks.append(f"GeomFromWKB(?, {int(column_type.srid)})")
-                converters.append(_wkb_bytes)
+                columns.append([None if v is None else bytes(v.data) for v in values])
             else:
                 marks.append("?")
-                converters.append(column_type.dialect_impl(dialect).bind_processor(dialect))
+                columns.append(_bound(column_type, values, dialect))
         quote = dialect.identifier_preparer.quote
         statement = (
             f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
             f"VALUES ({', '.join(marks)})"
         )
-        connection.exec_driver_sql(
-            statement,
-            [
-                tuple(
-                    value if convert is None else convert(value)
-                    for convert, value in zip(converters, row.values(), strict=True)
-                )
-                for row in rows
-            ],
-        )
+        params = list(zip(*columns, strict=True))
+        indexed = [
+            c.name
+            for c in table.columns
+            if isinstance(c.type, Geometry) and c.type.spatial_index and c.name in names
+        ]
+        primary = [c.name for c in table.primary_key.columns]
+        if (
+            len(rows) < BULK_INDEX_MIN_ROWS
+            or not indexed
+            or len(primary) != 1
+            or primary[0] not in names
+            or not _in_transaction(connection)
+        ):
+            connection.exec_driver_sql(statement, params)
+            return
+        ids = [row[primary[0]] for row in rows]
+        with _index_triggers_suspended(connection, table.name, indexed):
+            connection.exec_driver_sql(statement, params)
+            for column in indexed:
+                _index_rows(connection, table.name, column, ids)
 
 
-def _wkb_bytes(element: Any) -> bytes | None:
-    return None if element is None else bytes(element.data)
+def _bound(column_type: Any, values: list[Any], dialect: Any) -> list[Any]:
+    """Values as the column's bind processor makes them (each distinct value once)."""
+    if isinstance(column_type, JSON) and not any(v is None for v in values):
+        serialize = dialect._json_serializer or json.dumps
+        return list(map(serialize, values))
+    process = column_type.dialect_impl(dialect).bind_processor(dialect)
+    if process is None:
+        return values
+    try:
+        converted = {value: process(value) for value in set(values)}
+    except TypeError:  # unhashable values (JSON with nulls)
+        return list(map(process, values))
+    return list(map(converted.__getitem__, values))
+
+
+def _in_transaction(connection: Connection) -> bool:
+    """True when the DBAPI connection is in (or now opens) a transaction the caller ends."""
+    driver = connection.connection.driver_connection
+    if driver is None or driver.isolation_level is None:  # autocommit: no transaction to use
+        return False
+    if not driver.in_transaction:
+        # The sqlite3 module begins one implicitly only before DML; DDL comes first here.
+        driver.execute("BEGIN")
+    return True
+
+
+@contextmanager
+def _index_triggers_suspended(
+    connection: Connection, table_name: str, columns: list[str]
+) -> Iterator[None]:
+    """Drop SpatiaLite's per-row insert triggers of these columns (R*Tree, last-insert time),
+    then create them again from their own stored DDL, all inside the caller's transaction."""
+    names = [f"{prefix}_{table_name}_{column}" for column in columns for prefix in ("gii", "tmi")]
+    marks = ", ".join("?" for _ in names)
+    saved = connection.exec_driver_sql(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})",
+        tuple(names),
+    ).all()
+    for name, _ in saved:
+        connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    try:
+        yield
+    finally:
+        present = {
+            row[0]
+            for row in connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            )
+        }
+        for name, ddl in saved:
+            if name not in present:  # an error may have rolled the drops back already
+                connection.exec_driver_sql(ddl)
+    for column in columns:
+        if f"tmi_{table_name}_{column}" in {name for name, _ in saved}:
+            connection.exec_driver_sql(
+                "UPDATE geometry_columns_time "
+                "SET last_insert = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+                "WHERE Lower(f_table_name) = Lower(?) AND Lower(f_geometry_column) = Lower(?)",
+                (table_name, column),
+            )
+
+
+def _index_rows(connection: Connection, table_name: str, column: str, ids: list[int]) -> None:
+    """What the gii_ trigger does for each inserted row, in two statements."""
+    listed = (orjson.dumps(ids).decode(),)
+    connection.exec_driver_sql(
+        f'DELETE FROM "idx_{table_name}_{column}" WHERE pkid IN (SELECT value FROM json_each(?))',
+        listed,
+    )
+    connection.exec_driver_sql(
+        f"SELECT RTreeAlign('idx_{table_name}_{column}', rowid, \"{column}\") "
+        f'FROM "{table_name}" WHERE rowid IN (SELECT value FROM json_each(?)) '
+        f'AND "{column}" IS NOT NULL',
+        listed,
+    ).all()
