@@ -7,11 +7,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db import make_engine
+from app.migrate import upgrade
 from app.models import Asset, AuditEvent
 from app.services import import_writes
 from app.services.assets import iter_assets
 from app.services.imports import ImportOptions, import_assets
 from app.services.visibility import SYSTEM
+from app.settings import Settings
 from app.spatial import backend_for, spatialite
 from app.spatial.base import BBox
 from tests.cli.conftest import CSV_HEADER, good_row, write_csv
@@ -63,16 +66,19 @@ def test_a_big_import_leaves_the_spatial_indexes_complete_and_used(
 
 
 def test_a_big_import_into_spatialite_keeps_spatialites_own_triggers(
-    session: Session, tmp_path: Path, big_batches: None, backend_name: str
+    tmp_path: Path, big_batches: None
 ) -> None:
-    if backend_name != "spatialite":
-        pytest.skip("SpatiaLite's triggers only")
-    before = _triggers(session)
-    session.rollback()
+    engine = make_engine(Settings(database_url=f"sqlite:///{tmp_path / 'triggers.sqlite'}"))
+    upgrade(engine)
+    with Session(engine) as session:
+        before = _triggers(session)
+        session.rollback()
 
-    _import(session, write_csv(tmp_path / "big.csv", [good_row(n) for n in range(1, 151)]))
+        _import(session, write_csv(tmp_path / "big.csv", [good_row(n) for n in range(1, 151)]))
 
-    assert _triggers(session) == before
+        assert _triggers(session) == before
+        assert len(before) >= 16
+    engine.dispose()
 
 
 def test_text_with_tabs_new_lines_and_backslashes_is_stored_as_given(
