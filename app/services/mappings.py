@@ -12,32 +12,12 @@ from typing import Any
 
 import orjson
 
+from app.schemas.tabular import CSV_COLUMNS
+
 FORMAT = "assetmap-mapping/1"
 # Fields a mapping may fill: the asset's own fields. id, version and timestamps belong to the
 # database that holds the asset, so a mapping from someone else's data never sets them.
-TARGETS = (
-    "kind",
-    "name_en",
-    "name_cy",
-    "description_en",
-    "description_cy",
-    "themes",
-    "lon",
-    "lat",
-    "service_area",
-    "address",
-    "postcode",
-    "email",
-    "phone",
-    "website",
-    "opening_hours",
-    "accessibility",
-    "languages",
-    "status",
-    "last_verified_at",
-    "source",
-    "source_id",
-)
+TARGETS = tuple(c for c in CSV_COLUMNS if c not in ("id", "version", "created_at", "updated_at"))
 LIST_TARGETS = ("themes", "accessibility", "languages")
 RULE_KEYS = {"column", "value", "template", "map", "unmapped", "split", "transform", "create_only"}
 UNMAPPED = ("error", "keep", "skip")
