@@ -1,10 +1,12 @@
 # assetmap developer commands. `make help` lists them.
 #
-#   make install   Debian packages (when missing), .venv, editable install with dev extras
+#   make install   Debian packages (when missing), .venv, editable install with dev extras,
+#                  front-end files (npm ci -> app/web/static/vendor) and compiled catalogues
 #   make run       migrate, load the demo data, serve on http://$(HOST):$(PORT)
 #   make test      pytest; PYTEST_ARGS="-k assets -x" passes options through
 #   make lint      ruff (lint + format check) and mypy
 #   make bench     bench/run.py; BENCH_ARGS passes options through
+#   make messages  extract page strings into app/i18n/*.po (then translate the new ones)
 #
 # PostGIS tests need a PostGIS URL in ASSETMAP_TEST_POSTGIS_URL, e.g.
 #   export ASSETMAP_TEST_POSTGIS_URL="$$(scripts/postgis.sh start)"; make test; scripts/postgis.sh stop
@@ -13,20 +15,22 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEB_PACKAGES := libsqlite3-mod-spatialite gdal-bin
+# chromium: the browser tests (tests/web) drive Debian's, never a downloaded one.
+DEB_PACKAGES := libsqlite3-mod-spatialite gdal-bin chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+CATALOGUES := $(wildcard app/i18n/*/LC_MESSAGES/messages.po)
 
 .DEFAULT_GOAL := help
-.PHONY: help install deb-packages run test lint bench
+.PHONY: help install deb-packages web run test lint bench messages
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
 
-install: $(STAMP)
+install: $(STAMP) web $(CATALOGUES:.po=.mo)
 
 # Cheap (dpkg only) unless something is missing, so it runs every time.
 deb-packages:
@@ -38,6 +42,7 @@ deb-packages:
 	for p in $(DEB_PACKAGES); do \
 		dpkg -s $$p 2>/dev/null | grep -q '^Status: install ok installed' || missing="$$missing $$p"; \
 	done; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -q && \
@@ -50,6 +55,20 @@ $(STAMP): pyproject.toml | deb-packages
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -e '.[dev]'
 	touch $@
+
+# Cheap when nothing changed: npm ci runs only when package-lock.json is newer than node_modules.
+web: | deb-packages
+	scripts/vendor-web.sh
+
+app/i18n/%/LC_MESSAGES/messages.mo: app/i18n/%/LC_MESSAGES/messages.po | $(STAMP)
+	$(BIN)/pybabel compile --statistics -l $* -i $< -o $@
+
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F app/i18n/babel.cfg --no-location --sort-output --width 100 \
+		--project assetmap --version 0.1.0 --copyright-holder 'assetmap contributors' \
+		-o app/i18n/messages.pot .
+	$(BIN)/pybabel -q update -i app/i18n/messages.pot -d app/i18n --width 100 --ignore-obsolete \
+		--no-fuzzy-matching --ignore-pot-creation-date
 
 run: install
 	$(BIN)/assetmap db upgrade

@@ -61,6 +61,14 @@ class PayloadTooLarge(AssetmapError):
     """The request body is over the size limit."""
 
 
+class TooManyRequests(AssetmapError):
+    """The caller is over a rate limit; `retry_after` says in how many seconds to try again."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
 STATUS: dict[type[AssetmapError], int] = {
     NotFound: 404,
     InvalidInput: 422,
@@ -70,6 +78,7 @@ STATUS: dict[type[AssetmapError], int] = {
     PreconditionFailed: 412,
     Conflict: 409,
     PayloadTooLarge: 413,
+    TooManyRequests: 429,
 }
 
 
@@ -93,6 +102,8 @@ async def _domain_error(request: Request, exc: Exception) -> JSONBody:
     assert isinstance(exc, AssetmapError)
     status = next(code for cls, code in STATUS.items() if isinstance(exc, cls))
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
     if isinstance(exc, InvalidInput):
         return JSONBody(validation_body(exc.loc, exc.message, exc.kind), status_code=422)
     return JSONBody({"detail": exc.message}, status_code=status, headers=headers)

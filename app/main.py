@@ -5,32 +5,47 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
+from app.access_log import AccessLog
 from app.api import (
     analysis,
     areas,
     assets,
+    audit,
+    auth,
     deficits,
     indicators,
+    introductions,
     meta,
+    moderation,
     ogc,
+    people,
     postcodes,
+    suggestions,
     themes,
 )
 from app.api.deps import refuse_nul_characters
 from app.db import make_engine, make_session_factory
 from app.errors import add_exception_handlers
 from app.limits import BodySizeLimit
+from app.ratelimit import RateLimits
+from app.security import add_security_middleware, check_production_settings
 from app.settings import Settings, get_settings
+from app.sweeper import ConsentSweeper
+from app.web import files, pages
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The assetmap ASGI app for these settings (default: from the environment)."""
     settings = settings or get_settings()
+    check_production_settings(settings)
     engine = make_engine(settings)  # connects lazily, on the first request
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sweeper = ConsentSweeper(app.state.session_factory, settings.consent_sweep_seconds)
+        sweeper.start()
         yield
+        await sweeper.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -39,12 +54,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Community assets beside service deficits: an asset-based map for Wales.",
         lifespan=lifespan,
         dependencies=[Depends(refuse_nul_characters)],
+        # No OpenAPI document means no /docs or /redoc either.
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.rate_limits = RateLimits(settings)
     add_exception_handlers(app)
-    for module in (assets, themes, areas, indicators, deficits, postcodes, analysis, ogc, meta):
+    routers = (
+        assets,
+        themes,
+        areas,
+        indicators,
+        deficits,
+        postcodes,
+        analysis,
+        ogc,
+        meta,
+        auth,
+        people,
+        introductions,
+        audit,
+        suggestions,
+        moderation,
+        files,
+        pages,
+    )
+    for module in routers:
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    add_security_middleware(app, settings)  # after the others: outermost but for the log
+    app.add_middleware(AccessLog)
     return app

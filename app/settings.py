@@ -1,13 +1,17 @@
 """Service settings, read from the environment with the prefix ASSETMAP_."""
 
+import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_DIR / 'data' / 'assetmap.sqlite'}"
+# Good enough on a laptop; production refuses it (app.security.check_production_settings).
+DEV_SECRET_KEY = "dev-insecure-change-me"
 
 
 class Settings(BaseSettings):
@@ -32,6 +36,52 @@ class Settings(BaseSettings):
         description="Public URL prefix for links (e.g. https://assetmap.example); "
         "defaults to the request's own URL.",
     )
+    env: Literal["development", "production", "test"] = Field(
+        "development",
+        description="production refuses weak secrets and turns the API docs off by default.",
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(DEV_SECRET_KEY),
+        description="HMAC key for token hashes; production needs a random one of 32+ characters.",
+    )
+    docs: bool | None = Field(
+        None,
+        description="Serve /docs, /redoc and /openapi.json; unset means on unless env=production.",
+    )
+    # NoDecode: pydantic-settings would otherwise insist on JSON; a comma-separated list is
+    # what people type into an env file.
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Browser origins (scheme://host[:port]) allowed to call the API; empty: none.",
+    )
+
+    consent_sweep_seconds: float = Field(
+        3600,
+        ge=0,
+        description="How often each app process unpublishes people whose consent has lapsed "
+        "(0: never; then run `assetmap people expire-consents` from cron).",
+    )
+    rate_limit_storage: str = Field(
+        "memory://",
+        description="Where rate limits count (limits library URI): memory:// for one process, "
+        "redis://host:6379 when several instances share the limits.",
+    )
+    sign_in_limit: str = Field(
+        "5/15minutes", description="Failed sign-ins allowed per email and per client address."
+    )
+    anonymous_write_limit: str = Field(
+        "10/hour",
+        description="Suggestions and reports allowed per client address when not signed in.",
+    )
+    # Read by app.security too (the tile host is allowed in the pages' img-src).
+    basemap_tile_url: str | None = Field(
+        None,
+        description="Leaflet tile URL template for the maps' basemap (e.g. "
+        "https://tiles.example.org/{z}/{x}/{y}.png); unset or blank: no basemap.",
+    )
+    basemap_attribution: str | None = Field(
+        None, description="Attribution shown on the map for the basemap (HTML allowed)."
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -39,6 +89,55 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite", "postgresql")):
             raise ValueError("only sqlite (SpatiaLite) and postgresql (PostGIS) URLs are supported")
         return value
+
+    @field_validator("basemap_tile_url", "basemap_attribution")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return (value.strip() or None) if value is not None else None
+
+    @field_validator("basemap_tile_url")
+    @classmethod
+    def _tile_template(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://", "/")):
+            raise ValueError("a tile URL is https://host/{z}/{x}/{y}.png or a /path on this server")
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origin_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _bare_origins(cls, origins: list[str]) -> list[str]:
+        cleaned = []
+        for origin in origins:
+            # Browsers send Origin without a trailing slash; CORS matching is exact.
+            bare = origin.rstrip("/")
+            scheme, _, host = bare.partition("://")
+            if bare != "*" and (scheme not in ("http", "https") or not host or "/" in host):
+                raise ValueError(f"{origin!r} is not an origin like https://maps.example.org")
+            cleaned.append(bare)
+        return cleaned
+
+    @model_validator(mode="after")
+    def _attributed_basemap(self) -> "Settings":
+        if self.basemap_tile_url and not self.basemap_attribution:
+            raise ValueError(
+                "ASSETMAP_BASEMAP_ATTRIBUTION is needed with ASSETMAP_BASEMAP_TILE_URL "
+                "(tile providers' terms ask for it)"
+            )
+        return self
+
+    @property
+    def docs_enabled(self) -> bool:
+        """Whether /docs, /redoc and /openapi.json are served."""
+        return self.docs if self.docs is not None else self.env != "production"
 
 
 @lru_cache

@@ -19,6 +19,7 @@ from app.models import Asset, AssetTheme
 from app.models.base import utcnow
 from app.schemas.assets import fold
 from app.schemas.tabular import LIST_SEPARATOR, parse_opening_hours
+from app.services.theme_points import theme_point
 from app.spatial.geometry import point_element
 
 from databases import Target
@@ -72,8 +73,13 @@ def _chunks(csv_path: Path) -> Iterator[tuple[list[dict[str, Any]], list[dict[st
             ids = range(next_id, next_id + len(chunk))
             next_id += len(chunk)
             values = [_asset_values(i, r, now) for i, r in zip(ids, chunk, strict=True)]
+            # The theme links carry the asset's point and public flag, as the import writes them.
             links = [
-                {"asset_id": asset_id, "theme_code": code}
+                {
+                    "asset_id": asset_id,
+                    "theme_code": code,
+                    **theme_point(row["kind"], row["status"], float(row["lon"]), float(row["lat"])),
+                }
                 for asset_id, row in zip(ids, chunk, strict=True)
                 for code in row["themes"].split(LIST_SEPARATOR)
                 if code

@@ -8,6 +8,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,19 @@ from app.models import (
     AssetArea,
     AssetTheme,
     AuditEvent,
+    Consent,
+    Credential,
     Deficit,
+    Erasure,
     Indicator,
     IndicatorTheme,
     IndicatorValue,
+    Introduction,
     Postcode,
+    PublicLocation,
+    Report,
+    User,
+    UserArea,
 )
 from app.schemas.assets import AssetCreate
 from app.services import assets as asset_service
@@ -111,6 +120,14 @@ def db(engine: Engine) -> Engine:
     """The engine with every table but the taxonomy emptied before the test."""
     with engine.begin() as connection:
         for model in (
+            Report,
+            Consent,
+            PublicLocation,
+            Introduction,
+            Erasure,
+            Credential,
+            UserArea,
+            User,
             AssetArea,
             AssetTheme,
             AuditEvent,
@@ -160,6 +177,29 @@ def asset_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
+def person_body(**overrides: Any) -> dict[str, Any]:
+    """A valid create body for a person offering a skill, with consent for a year."""
+    from datetime import UTC, datetime, timedelta
+
+    body: dict[str, Any] = {
+        "kind": "skill",
+        "name_en": "Rhian Jones",
+        "description_en": "Can teach basic cooking",
+        "themes": ["food"],
+        "location": {"type": "Point", "coordinates": [-3.1566, 51.4812]},
+        "email": "rhian@example.org",
+        "phone": "029 2000 0000",
+        "status": "published",
+        "consent": {
+            "method": "written",
+            "notice_version": "2026-1",
+            "expires_at": (datetime.now(UTC) + timedelta(days=365)).isoformat(),
+        },
+    }
+    body.update(overrides)
+    return body
+
+
 @pytest.fixture
 def make_asset(session: Session) -> Any:
     """Create and commit an asset through the service layer; returns its id."""
@@ -171,6 +211,73 @@ def make_asset(session: Session) -> Any:
         return asset.id
 
     return make
+
+
+@pytest.fixture
+def make_user(session: Session, settings: Settings) -> Any:
+    """Create a user with a role (a connector optionally scoped to area codes) and return the
+    headers of a fresh API token for them."""
+    from app.services import users
+
+    made = 0
+
+    def make(
+        role: str, *, patch: list[str] | None = None, password: str | None = None
+    ) -> dict[str, str]:
+        nonlocal made
+        made += 1
+        user = users.create_user(
+            session,
+            email=f"{role}{made}@example.org",
+            role=role,
+            actor="test",
+            password=password,
+            patch=patch,
+        )
+        token = users.issue_token(session, user, key=settings.secret_key.get_secret_value())
+        session.commit()
+        return {"Authorization": f"Bearer {token}"}
+
+    return make
+
+
+@dataclass(frozen=True)
+class Patches:
+    """Two square LSOA-level areas side by side (0.1 degree each) and a point inside each."""
+
+    west: str = "X01000001"
+    east: str = "X01000002"
+    west_point: tuple[float, float] = (-3.25, 51.45)
+    east_point: tuple[float, float] = (-3.15, 51.45)
+
+
+@pytest.fixture
+def patches(session: Session) -> Patches:
+    """Save the two areas of Patches (population 1,500 each) and return where they are."""
+    from shapely.geometry import MultiPolygon, Point, box
+
+    from app.services.areas import AreaInput, save_areas
+
+    squares = [
+        ("X01000001", box(-3.3, 51.4, -3.2, 51.5)),
+        ("X01000002", box(-3.2, 51.4, -3.1, 51.5)),
+    ]
+    areas = [
+        AreaInput(
+            number=n,
+            code=code,
+            name_en=f"Area {code}",
+            name_cy=f"Ardal {code}",
+            population=1500,
+            parent_code=None,
+            geom=MultiPolygon([geom]),
+        )
+        for n, (code, geom) in enumerate(squares, 1)
+    ]
+    centroids = {code: Point(geom.centroid.x, geom.centroid.y) for code, geom in squares}
+    save_areas(session, level="lsoa", areas=areas, centroids=centroids, source="test")
+    session.commit()
+    return Patches()
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,10 @@ import csv
 import io
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import PlainTextResponse, Response
 
+from app.api.access import PUBLIC
 from app.api.deps import MAX_ID, Format, FormatDep, SessionDep
 from app.errors import error_responses
 from app.models import LEVELS
@@ -17,7 +18,8 @@ from app.schemas.tabular import safe_cell
 from app.services.analysis import GapParameters, coverage, gap_analysis
 from app.services.matches import deficit_matches
 
-router = APIRouter(tags=["analysis"])
+# Needs and published assets are public: co-production means everybody sees the same picture.
+router = APIRouter(tags=["analysis"], dependencies=[Depends(PUBLIC)])
 
 ALTERNATIVES: dict[int | str, dict[str, Any]] = {
     200: {

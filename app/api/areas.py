@@ -2,9 +2,10 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
+from app.api.access import PUBLIC
 from app.api.deps import BBoxDep, Format, FormatDep, SessionDep, SettingsDep
 from app.api.links import page_url
 from app.errors import error_responses
@@ -14,7 +15,8 @@ from app.schemas.areas import AreaList, AreaRead, area_feature, area_json
 from app.services import areas as service
 from app.services.profiles import area_profile
 
-router = APIRouter(prefix="/api/v1/areas", tags=["areas"])
+# Needs and published assets are public: co-production means everybody sees the same picture.
+router = APIRouter(prefix="/api/v1/areas", tags=["areas"], dependencies=[Depends(PUBLIC)])
 
 AreaCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$")]
 GEOJSON: dict[int | str, dict[str, Any]] = {

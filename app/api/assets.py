@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
+from app.api.access import Editor, Public
 from app.api.deps import (
     MAX_ID,
     BBoxDep,
@@ -14,8 +15,6 @@ from app.api.deps import (
     NearDep,
     SessionDep,
     SettingsDep,
-    ViewerDep,
-    WriterDep,
     etag,
     expected_version,
 )
@@ -79,7 +78,7 @@ def list_assets(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    viewer: ViewerDep,
+    viewer: Public,
     fmt: FormatDep,
     bbox: BBoxDep,
     near: NearDep,
@@ -168,11 +167,11 @@ def create_asset(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    writer: WriterDep,
+    writer: Editor,
     body: AssetCreate,
 ) -> Response:
     """Add an asset (status `pending` unless given). Needs a bearer token."""
-    asset = service.create_asset(session, actor=writer.actor or "admin", data=body)
+    asset = service.create_asset(session, actor=writer.actor or "admin", data=body, viewer=writer)
     session.commit()
     record = service.get_asset(session, viewer=writer, asset_id=asset.id)
     location = public_url(request, settings, f"/api/v1/assets/{asset.id}")
@@ -185,9 +184,7 @@ def create_asset(
     responses={**ONE_CONTENT, **error_responses(401, 404)},
     summary="One asset",
 )
-def get_asset(
-    asset_id: AssetId, session: SessionDep, viewer: ViewerDep, fmt: FormatDep
-) -> Response:
+def get_asset(asset_id: AssetId, session: SessionDep, viewer: Public, fmt: FormatDep) -> Response:
     """One asset, with its ETag (send it as If-Match to change or delete it)."""
     return _one(service.get_asset(session, viewer=viewer, asset_id=asset_id), fmt)
 
@@ -201,7 +198,7 @@ def get_asset(
 def update_asset(
     asset_id: AssetId,
     session: SessionDep,
-    writer: WriterDep,
+    writer: Editor,
     if_match: IfMatchDep,
     body: AssetUpdate,
 ) -> Response:
@@ -224,7 +221,7 @@ def update_asset(
     summary="Archive an asset",
 )
 def archive_asset(
-    asset_id: AssetId, session: SessionDep, writer: WriterDep, if_match: IfMatchDep
+    asset_id: AssetId, session: SessionDep, writer: Editor, if_match: IfMatchDep
 ) -> Response:
     """Archive the asset (it leaves public view; its record and history stay)."""
     service.archive_asset(

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
+from app.api.access import Planning, Public
 from app.api.deps import (
     MAX_ID,
     BBoxDep,
@@ -13,8 +14,6 @@ from app.api.deps import (
     IfMatchDep,
     SessionDep,
     SettingsDep,
-    ViewerDep,
-    WriterDep,
     entity_etag,
     expected_entity_version,
 )
@@ -72,7 +71,7 @@ def list_deficits(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    viewer: ViewerDep,
+    viewer: Public,
     fmt: FormatDep,
     bbox: BBoxDep,
     theme: Annotated[
@@ -145,7 +144,7 @@ def create_deficit(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    writer: WriterDep,
+    writer: Planning,
     body: DeficitCreate,
 ) -> Response:
     """Record a service gap (status `open` and today's date unless given). Needs a bearer token."""
@@ -163,7 +162,7 @@ def create_deficit(
     summary="One service deficit",
 )
 def get_deficit(
-    deficit_id: DeficitId, session: SessionDep, viewer: ViewerDep, fmt: FormatDep
+    deficit_id: DeficitId, session: SessionDep, viewer: Public, fmt: FormatDep
 ) -> Response:
     """One deficit, with its ETag (send it as If-Match to change or delete it)."""
     return _one(service.get_deficit(session, viewer=viewer, deficit_id=deficit_id), fmt)
@@ -178,7 +177,7 @@ def get_deficit(
 def update_deficit(
     deficit_id: DeficitId,
     session: SessionDep,
-    writer: WriterDep,
+    writer: Planning,
     if_match: IfMatchDep,
     body: DeficitUpdate,
 ) -> Response:
@@ -201,7 +200,7 @@ def update_deficit(
     summary="Delete a service deficit",
 )
 def delete_deficit(
-    deficit_id: DeficitId, session: SessionDep, writer: WriterDep, if_match: IfMatchDep
+    deficit_id: DeficitId, session: SessionDep, writer: Planning, if_match: IfMatchDep
 ) -> Response:
     """Delete the deficit (the audit trail keeps its last values); needs If-Match."""
     service.delete_deficit(

@@ -2,7 +2,6 @@
 
 import math
 import re
-import secrets
 from collections.abc import Iterator
 from enum import StrEnum
 from typing import Annotated
@@ -10,9 +9,8 @@ from typing import Annotated
 from fastapi import Depends, Header, Query, Request
 from sqlalchemy.orm import Session
 
-from app.errors import Forbidden, InvalidInput, NotAuthenticated, PreconditionRequired
+from app.errors import InvalidInput, PreconditionRequired
 from app.services.assets import Near
-from app.services.visibility import ANONYMOUS, Viewer
 from app.settings import Settings
 from app.spatial import BBox
 from app.spatial.geometry import check_lon_lat
@@ -50,37 +48,6 @@ def get_session(request: Request) -> Iterator[Session]:
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
-
-
-def get_viewer(
-    settings: SettingsDep,
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> Viewer:
-    """Who is calling: anonymous, or the admin when the bearer token matches the configured one."""
-    if authorization is None:
-        return ANONYMOUS
-    scheme, _, token = authorization.partition(" ")
-    expected = settings.admin_token.get_secret_value() if settings.admin_token else None
-    if scheme.lower() != "bearer" or not token.strip():
-        raise NotAuthenticated("use 'Authorization: Bearer <token>'")
-    if expected is None or not secrets.compare_digest(token.strip().encode(), expected.encode()):
-        raise NotAuthenticated("the token is not valid")
-    return Viewer(actor="admin", is_admin=True)
-
-
-ViewerDep = Annotated[Viewer, Depends(get_viewer)]
-
-
-def get_writer(viewer: ViewerDep) -> Viewer:
-    """A caller allowed to change data (for now: the admin token)."""
-    if viewer.actor is None:
-        raise NotAuthenticated("sign in (bearer token) to change data")
-    if not viewer.is_admin:
-        raise Forbidden("your role may not change this")
-    return viewer
-
-
-WriterDep = Annotated[Viewer, Depends(get_writer)]
 
 
 def _numbers(name: str, text: str, count: int) -> list[float]:

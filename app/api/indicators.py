@@ -2,9 +2,10 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 
+from app.api.access import PUBLIC
 from app.api.deps import Format, FormatDep, SessionDep
 from app.errors import InvalidInput, NotFound, error_responses
 from app.responses import JSONBody
@@ -22,7 +23,8 @@ from app.services import indicators as service
 from app.services.areas import get_area
 from app.services.themes import known_codes
 
-router = APIRouter(prefix="/api/v1/indicators", tags=["indicators"])
+# Needs and published assets are public: co-production means everybody sees the same picture.
+router = APIRouter(prefix="/api/v1/indicators", tags=["indicators"], dependencies=[Depends(PUBLIC)])
 
 IndicatorCode = Annotated[
     str, Path(pattern=INDICATOR_CODE, max_length=60, description="e.g. wimd2019_income_rank")

@@ -2,14 +2,16 @@
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sqlalchemy import text
 
+from app.api.access import PUBLIC
 from app.api.deps import SessionDep
 from app.responses import JSONBody
 
-router = APIRouter(tags=["meta"])
+# Needs and published assets are public: co-production means everybody sees the same picture.
+router = APIRouter(tags=["meta"], dependencies=[Depends(PUBLIC)])
 
 
 class Health(BaseModel):

@@ -8,10 +8,11 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy.orm import Session
 
+from app.api.access import PUBLIC
 from app.api.deps import MAX_ID, BBoxDep, SessionDep, SettingsDep
 from app.api.links import page_url, public_url
 from app.errors import ErrorBody, InvalidInput, NotFound
@@ -40,7 +41,8 @@ from app.settings import Settings
 PREFIX = "/ogc"
 COLLECTION_IDS = ["assets"]
 
-router = APIRouter(prefix=PREFIX, tags=["ogc"])
+# Needs and published assets are public: co-production means everybody sees the same picture.
+router = APIRouter(prefix=PREFIX, tags=["ogc"], dependencies=[Depends(PUBLIC)])
 
 CollectionId = Annotated[
     str, Path(alias="collectionId", max_length=100, description="collection id: `assets`")

@@ -2,8 +2,9 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 
+from app.api.access import PUBLIC
 from app.api.deps import SessionDep
 from app.errors import InvalidInput, error_responses
 from app.responses import JSONBody
@@ -11,7 +12,8 @@ from app.schemas.assets import normalise_postcode
 from app.schemas.postcodes import PostcodeRead, postcode_json
 from app.services.postcodes import lookup_postcode
 
-router = APIRouter(prefix="/api/v1/postcodes", tags=["postcodes"])
+# Needs and published assets are public: co-production means everybody sees the same picture.
+router = APIRouter(prefix="/api/v1/postcodes", tags=["postcodes"], dependencies=[Depends(PUBLIC)])
 
 
 @router.get(

@@ -2,14 +2,16 @@
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
+from app.api.access import PUBLIC
 from app.api.deps import SessionDep
 from app.responses import JSONBody
 from app.services.themes import list_themes
 
-router = APIRouter(prefix="/api/v1/themes", tags=["themes"])
+# Needs and published assets are public: co-production means everybody sees the same picture.
+router = APIRouter(prefix="/api/v1/themes", tags=["themes"], dependencies=[Depends(PUBLIC)])
 
 
 class ThemeRead(BaseModel):

@@ -45,6 +45,18 @@ def db_downgrade(revision: Annotated[str, typer.Argument()]) -> None:
     typer.echo(f"database at {revision}")
 
 
+LOG_CONFIG = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO"},
+        "assetmap": {"handlers": ["stderr"], "level": "INFO"},
+    },
+}
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -54,7 +66,16 @@ def serve(
     """Serve the API (and pages) with uvicorn."""
     import uvicorn
 
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers)
+    # access_log off: uvicorn's lines hold query strings (places); app/access_log.py does not.
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_config=LOG_CONFIG,
+    )
 
 
 # ---- shared by the import, export and demo commands ---------------------------------------------
@@ -172,4 +193,4 @@ def _more(count: int) -> None:
 
 
 # The commands register themselves on the apps above when their modules are imported.
-from app.cli import assets, needs  # noqa: E402, F401
+from app.cli import assets, needs, people, users  # noqa: E402, F401

@@ -6,7 +6,9 @@ from typing import Any
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -75,6 +77,8 @@ class Asset(Base):
     consent_recorded_by: Mapped[str | None] = mapped_column(String(200))
     consent_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     consent_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why a connector rejected a resident's suggestion (shown to the connectors of the patch).
+    moderation_reason: Mapped[str | None] = mapped_column(Text)
 
     themes: Mapped[list["AssetTheme"]] = relationship(
         back_populates="asset", cascade="all, delete-orphan", lazy="selectin"
@@ -87,14 +91,25 @@ class Asset(Base):
 
 
 class AssetTheme(Base):
-    """Link between an asset and one theme."""
+    """Link between an asset and one theme, with a copy of the asset's point and whether it is
+    public (app/services/theme_points.py keeps them in step with the asset).
+
+    The copies let per-theme counts over a million assets read one narrow covering index
+    (theme, public, asset, lon, lat) instead of joining the wide assets table row by row.
+    """
 
     __tablename__ = "asset_themes"
-    __table_args__ = (Index("ix_asset_themes_theme_asset", "theme_code", "asset_id"),)
+    __table_args__ = (
+        Index("ix_asset_themes_theme_points", "theme_code", "public", "asset_id", "lon", "lat"),
+    )
 
     asset_id: Mapped[int] = mapped_column(
         ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True
     )
     theme_code: Mapped[str] = mapped_column(ForeignKey("themes.code"), primary_key=True)
+    # The asset's location (EPSG:4326) and "published and not a person" (visible to anybody).
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    public: Mapped[bool] = mapped_column(Boolean)
 
     asset: Mapped[Asset] = relationship(back_populates="themes")

@@ -14,12 +14,14 @@ from pydantic import (
     EmailStr,
     Field,
     HttpUrl,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from shapely.geometry import MultiPolygon
 
 from app.models import KINDS, PERSON_KINDS, STATUSES
+from app.schemas.people import ConsentIn
 from app.spatial.geometry import check_lon_lat, geojson, multipolygon_from_geojson, point_geojson
 
 Kind = Literal[
@@ -210,22 +212,30 @@ class _AssetFields(BaseModel):
         return value
 
 
-def _writable_kind(value: str) -> str:
-    if value in PERSON_KINDS:
-        raise ValueError(
-            "person-linked kinds (skill, volunteer) need a consent record and cannot be "
-            "created through this API yet"
-        )
-    return value
-
-
 class AssetCreate(_AssetFields):
-    """A new asset. `location` is a GeoJSON Point; at least one of name_en / name_cy."""
+    """A new asset. `location` is a GeoJSON Point; at least one of name_en / name_cy.
 
-    kind: Annotated[Kind, AfterValidator(_writable_kind)]
+    A person-linked asset (skill, volunteer) needs `consent`: how and until when the person
+    agreed to be listed (connectors and admins only)."""
+
+    kind: Kind
     location: PointIn
     source: SourceRef = None
     source_id: SourceRef = None
+    consent: Annotated[ConsentIn | None, Field(validate_default=True)] = None
+
+    @field_validator("consent")
+    @classmethod
+    def _consent_for_people(cls, value: ConsentIn | None, info: ValidationInfo) -> Any:
+        kind = info.data.get("kind")
+        if kind in PERSON_KINDS and value is None:
+            raise ValueError(
+                "skill and volunteer records need a consent record "
+                "(method, notice_version, expires_at)"
+            )
+        if kind not in PERSON_KINDS and value is not None:
+            raise ValueError("only skill and volunteer records carry consent")
+        return value
 
     @model_validator(mode="after")
     def _has_name(self) -> "AssetCreate":
@@ -239,7 +249,7 @@ class AssetCreate(_AssetFields):
 class AssetUpdate(_AssetFields):
     """A partial change: only the fields sent are changed; null clears an optional field."""
 
-    kind: Annotated[Kind | None, AfterValidator(lambda v: v and _writable_kind(v))] = None
+    kind: Kind | None = None
     location: PointIn | None = None
 
     @model_validator(mode="after")
@@ -322,6 +332,21 @@ class AssetRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     distance_m: float | None = Field(None, description="Geodesic metres from `near` (near only).")
+    consent: "ConsentOut | None" = Field(
+        None, description="People only (seen by admins and the connectors of the patch)."
+    )
+    moderation_reason: str | None = Field(None, description="Why a suggestion was rejected.")
+
+
+class ConsentOut(BaseModel):
+    """The current consent of a person-linked record."""
+
+    recorded_by: str | None
+    recorded_at: str | None
+    expires_at: str | None
+
+
+AssetRead.model_rebuild()
 
 
 class AssetList(BaseModel):
@@ -364,6 +389,15 @@ def _properties(record: dict[str, Any]) -> dict[str, Any]:
     props["service_area"] = geojson(record["service_area"])
     if "distance_m" in record:
         props["distance_m"] = round(record["distance_m"], 2)
+    if record["kind"] in PERSON_KINDS:
+        # Only admins and the connectors of the patch ever receive a person's record.
+        props["consent"] = {
+            "recorded_by": record["consent_recorded_by"],
+            "recorded_at": _iso(record["consent_recorded_at"]),
+            "expires_at": _iso(record["consent_expires_at"]),
+        }
+    if record.get("moderation_reason"):
+        props["moderation_reason"] = record["moderation_reason"]
     return props
 
 

@@ -3,16 +3,19 @@
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import exists, func, select
+import numpy as np
+from pyproj import Geod
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidInput, NotFound
-from app.models import LEVELS, Area, Asset, AssetArea, AssetTheme, Indicator, IndicatorValue, Theme
+from app.models import LEVELS, Area, AssetArea, AssetTheme, Indicator, IndicatorValue, Theme
 from app.services.indicators import need_percentiles
-from app.services.visibility import ANONYMOUS, visible_assets
+from app.services.nearby import near_counts
 from app.spatial import backend_for
 from app.spatial.geometry import geometry_from_db
 
+GEOD = Geod(ellps="WGS84")
 CATEGORIES = ("priority", "strength", "well_served", "low_need")
 
 
@@ -46,39 +49,47 @@ def method_note(p: GapParameters, indicator: Indicator, theme: Theme) -> str:
     )
 
 
-def _theme_assets(theme: str) -> list[Any]:
-    """Conditions for public assets of one theme (people are never counted)."""
-    return [
-        visible_assets(ANONYMOUS),
-        exists().where(AssetTheme.asset_id == Asset.id, AssetTheme.theme_code == theme),
-    ]
-
-
 def counts_in_areas(session: Session, *, level: str, theme: str) -> dict[int, int]:
-    """Public assets of the theme in each area of the level (stored assignment; no spatial join)."""
+    """Public assets of the theme in each area of the level (stored assignment; no spatial join).
+
+    Reads the theme's public links from their covering index (asset_themes carries the public
+    flag), then each one's area of the level: the wide assets table is not touched."""
     stmt = (
         select(AssetArea.area_id, func.count())
-        .join(Asset, Asset.id == AssetArea.asset_id)
+        .select_from(AssetTheme)
+        .join(AssetArea, AssetArea.asset_id == AssetTheme.asset_id)
         .join(Area, Area.id == AssetArea.area_id)
-        .where(Area.level == level, *_theme_assets(theme))
+        .where(AssetTheme.theme_code == theme, AssetTheme.public == true(), Area.level == level)
         .group_by(AssetArea.area_id)
     )
     return {area_id: int(n) for area_id, n in session.execute(stmt)}
 
 
 def counts_within(session: Session, *, level: str, theme: str, distance_m: float) -> dict[int, int]:
-    """Public assets of the theme within distance_m (geodesic) of each area's centroid."""
+    """Public assets of the theme within distance_m (geodesic, WGS84) of each area's centroid.
+
+    The theme's public points are read once from the covering index of asset_themes (however
+    many assets of other themes there are), gathered by the database into one value, and
+    paired with the centroids in memory (nearby.near_counts). Areas with none are left out."""
     backend = backend_for(session.get_bind().dialect.name)
-    near = backend.within_m_of_column("assets", Asset.location, Asset.id, Area.centroid, distance_m)
-    count = (
-        select(func.count())
-        .select_from(Asset)
-        .where(near, *_theme_assets(theme))
-        .correlate(Area)
-        .scalar_subquery()
+    centroids = session.execute(
+        select(Area.id, backend.x(Area.centroid), backend.y(Area.centroid)).where(
+            Area.level == level
+        )
+    ).all()
+    if not centroids:
+        return {}
+    lon, lat = backend.point_arrays(
+        session.connection(),
+        AssetTheme.lon,
+        AssetTheme.lat,
+        [AssetTheme.theme_code == theme, AssetTheme.public == true()],
     )
-    stmt = select(Area.id, count).where(Area.level == level)
-    return {area_id: int(n) for area_id, n in session.execute(stmt)}
+    ids = [c[0] for c in centroids]
+    cx = np.array([c[1] for c in centroids], dtype=np.float64)
+    cy = np.array([c[2] for c in centroids], dtype=np.float64)
+    counts = near_counts(cx, cy, lon, lat, distance_m)
+    return {area_id: int(n) for area_id, n in zip(ids, counts.tolist(), strict=True) if n}
 
 
 def _check(session: Session, p: GapParameters) -> tuple[Indicator, Theme]:

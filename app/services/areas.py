@@ -247,13 +247,9 @@ def _covering(candidates: list[tuple[int, str, str, Any]], x: float, y: float) -
     return {level: area_id for level, (_code, area_id) in chosen.items()}
 
 
-def assign_asset(session: Session, asset_id: int) -> None:
-    """Put one asset in the areas (one per level) that contain its location."""
+def areas_covering(session: Session, x: float, y: float) -> dict[str, int]:
+    """Per level, the id of the area that contains the point (lowest code on a shared edge)."""
     backend = backend_for(session.get_bind().dialect.name)
-    row = session.execute(
-        select(backend.x(Asset.location), backend.y(Asset.location)).where(Asset.id == asset_id)
-    ).one()
-    x, y = row
     candidates = [
         (a.id, a.code, a.level, geometry_from_db(a.geom))
         for a in session.execute(
@@ -262,8 +258,18 @@ def assign_asset(session: Session, asset_id: int) -> None:
             )
         )
     ]
+    return _covering(candidates, x, y)
+
+
+def assign_asset(session: Session, asset_id: int) -> None:
+    """Put one asset in the areas (one per level) that contain its location."""
+    backend = backend_for(session.get_bind().dialect.name)
+    row = session.execute(
+        select(backend.x(Asset.location), backend.y(Asset.location)).where(Asset.id == asset_id)
+    ).one()
+    x, y = row
     session.execute(delete(AssetArea).where(AssetArea.asset_id == asset_id))
-    chosen = _covering(candidates, x, y)
+    chosen = areas_covering(session, x, y)
     if chosen:
         session.execute(
             insert(AssetArea), [{"asset_id": asset_id, "area_id": a} for a in chosen.values()]

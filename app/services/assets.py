@@ -10,14 +10,16 @@ import orjson
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from app.models import PERSON_KINDS, Asset, AssetTheme
 from app.models.base import utcnow
 from app.schemas.assets import AssetCreate, AssetUpdate, fold
-from app.services import audit
+from app.schemas.people import ConsentIn
+from app.services import audit, people
 from app.services.areas import assign_asset
+from app.services.theme_points import sync_theme_points
 from app.services.themes import known_codes
-from app.services.visibility import Viewer, visible_assets
+from app.services.visibility import SYSTEM, Viewer, editable_assets, visible_assets
 from app.spatial import BBox, SpatialBackend, backend_for
 from app.spatial.geometry import area_element, geometry_from_db, point_element
 
@@ -117,6 +119,10 @@ def _columns(backend: SpatialBackend) -> list[Any]:
         Asset.updated_at,
         Asset.created_by,
         Asset.updated_by,
+        Asset.consent_recorded_by,
+        Asset.consent_recorded_at,
+        Asset.consent_expires_at,
+        Asset.moderation_reason,
         _theme_list(backend),
     ]
 
@@ -343,6 +349,7 @@ def _apply(session: Session, asset: Asset, values: dict[str, Any]) -> None:
             filter(None, (asset.name_en, asset.name_cy, asset.description_en, asset.description_cy))
         )
     )
+    sync_theme_points(asset)
 
 
 def _fields(data: AssetCreate | AssetUpdate) -> dict[str, Any]:
@@ -358,17 +365,30 @@ def find_by_source(session: Session, source: str, source_id: str) -> Asset | Non
     return session.scalar(select(Asset).where(Asset.source == source, Asset.source_id == source_id))
 
 
-def create_asset(session: Session, *, actor: str, data: AssetCreate) -> Asset:
-    """Add a new asset and its audit event (flushed, not committed)."""
+def create_asset(
+    session: Session, *, actor: str, data: AssetCreate, viewer: Viewer = SYSTEM
+) -> Asset:
+    """Add a new asset and its audit event (flushed, not committed).
+
+    A connector may add assets only inside their patch (Forbidden otherwise); a person-linked
+    asset gets its consent record and its public location (1 km square) here."""
     if data.source and data.source_id and find_by_source(session, data.source, data.source_id):
         raise Conflict(f"an asset from {data.source!r} with source_id {data.source_id!r} exists")
     now = utcnow()
     asset = Asset(created_at=now, updated_at=now, created_by=actor, updated_by=actor, version=1)
-    values = {"themes": [], **_fields(data), "kind": data.kind, "status": data.status}
+    fields = _fields(data)
+    fields.pop("consent", None)
+    values = {"themes": [], **fields, "kind": data.kind, "status": data.status}
     _apply(session, asset, values)
     session.add(asset)
     session.flush()
+    if data.consent is not None:
+        people.record_consent(session, asset, data.consent, actor=actor)
+    people.check_publishable(asset)
     assign_asset(session, asset.id)
+    _check_in_patch(session, viewer, asset)
+    if people.is_person(asset):
+        people.save_public_location(session, asset)
     audit.record(
         session,
         actor=actor,
@@ -376,10 +396,18 @@ def create_asset(session: Session, *, actor: str, data: AssetCreate) -> Asset:
         entity_type="asset",
         entity_id=asset.id,
         changes=audit.diff({}, _snapshot(asset)),
-        redact_locations=asset.kind in PERSON_KINDS,
+        redact_locations=people.is_person(asset),
     )
     session.flush()
     return asset
+
+
+def _check_in_patch(session: Session, viewer: Viewer, asset: Asset) -> None:
+    """Connectors keep to their patch: an asset placed outside it is refused."""
+    session.flush()
+    inside = session.scalar(select(Asset.id).where(Asset.id == asset.id, editable_assets(viewer)))
+    if inside is None:
+        raise Forbidden("this location is outside the areas you look after")
 
 
 def _editable(
@@ -388,6 +416,9 @@ def _editable(
     asset = session.scalar(select(Asset).where(Asset.id == asset_id, visible_assets(viewer)))
     if asset is None:
         raise NotFound(f"asset {asset_id} not found")
+    mine = select(Asset.id).where(Asset.id == asset_id, editable_assets(viewer))
+    if session.scalar(mine) is None:
+        raise Forbidden(f"asset {asset_id} is outside the areas you look after")
     if expected_version is not None and asset.version != expected_version:
         raise PreconditionFailed(
             f"asset {asset_id} has changed (version {asset.version}); fetch it again"
@@ -410,7 +441,12 @@ def update_asset(
     # Checked before applying: the table's CHECK would fail later, at a flush, as a 500.
     if not any(values.get(k, getattr(asset, k)) for k in ("name_en", "name_cy")):
         raise InvalidInput(("body",), "give at least one of name_en or name_cy")
+    if "kind" in values and (values["kind"] in PERSON_KINDS) != people.is_person(asset):
+        raise InvalidInput(
+            ("body", "kind"), "a record cannot change between a person and an organisation"
+        )
     _apply(session, asset, values)
+    people.check_publishable(asset)
     return _finish_update(session, viewer, asset, before, "update")
 
 
@@ -421,6 +457,7 @@ def archive_asset(
     asset = _editable(session, viewer, asset_id, expected_version)
     before = _snapshot(asset)
     asset.status = "archived"
+    sync_theme_points(asset)
     return _finish_update(session, viewer, asset, before, "archive")
 
 
@@ -433,6 +470,9 @@ def _finish_update(
     if "location" in changes:
         session.flush()
         assign_asset(session, asset.id)
+        _check_in_patch(session, viewer, asset)
+        if people.is_person(asset):
+            people.save_public_location(session, asset)
     actor = viewer.actor or "anonymous"
     asset.version += 1
     asset.updated_at = utcnow()
@@ -445,6 +485,39 @@ def _finish_update(
         entity_id=asset.id,
         changes=changes,
         redact_locations=asset.kind in PERSON_KINDS,
+    )
+    session.flush()
+    return asset
+
+
+def record_new_consent(
+    session: Session,
+    *,
+    viewer: Viewer,
+    asset_id: int,
+    expected_version: int | None,
+    consent: ConsentIn,
+) -> Asset:
+    """Add a consent record to a person-linked asset of the viewer's patch."""
+    asset = _editable(session, viewer, asset_id, expected_version)
+    if not people.is_person(asset):
+        raise InvalidInput(("path", "asset_id"), "only skill and volunteer records carry consent")
+    before = asset.consent_expires_at.isoformat() if asset.consent_expires_at else None
+    people.record_consent(session, asset, consent, actor=viewer.actor or "admin")
+    asset.version += 1
+    asset.updated_at = utcnow()
+    asset.updated_by = viewer.actor
+    audit.record(
+        session,
+        actor=viewer.actor or "admin",
+        action="consent",
+        entity_type="asset",
+        entity_id=asset.id,
+        changes={
+            "consent_expires_at": [before, consent.expires_at.isoformat()],
+            "consent_method": [None, consent.method],
+            "consent_notice_version": [None, consent.notice_version],
+        },
     )
     session.flush()
     return asset

@@ -100,7 +100,7 @@ def import_deficits(
         return report
     for row in creates:
         add_deficit(session, actor=actor, values=row.values)
-    writer = Viewer(actor=actor, is_admin=True)
+    writer = Viewer(actor=actor, role="admin")
     for deficit_id, changes in updates:
         update_deficit(
             session, viewer=writer, deficit_id=deficit_id, expected_version=None, data=changes

@@ -56,13 +56,17 @@ class DeficitPage:
     next_cursor: str | None
 
 
+# Planners, connectors and admins change deficits (and see who reported them).
+DEFICIT_WRITERS = ("planner", "connector", "admin")
+
+
 def _backend(session: Session) -> SpatialBackend:
     return backend_for(session.get_bind().dialect.name)
 
 
 def may_see_reporter(viewer: Viewer) -> bool:
-    """Whether this viewer may see who reported a deficit (writers only: the admin, for now)."""
-    return viewer.is_admin
+    """Whether this viewer may see who reported a deficit (those who may change deficits)."""
+    return viewer.role in DEFICIT_WRITERS
 
 
 # ---- reads -------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from app.schemas.tabular import CSV_COLUMNS, asset_row, unsafe_cell
 from app.services.assets import AssetFilters, iter_assets
 from app.services.gpkg_files import write_points
 from app.services.import_formats import GPKG_LAYER, SourceFileError, file_format
-from app.services.visibility import SYSTEM, Viewer
+from app.services.visibility import EXPORTER, Viewer
 from app.spatial.geometry import point_element
 
 # Archived assets are deleted ones: left out unless asked for by --status archived.
@@ -48,9 +48,9 @@ def export_assets(
     *,
     statuses: tuple[str, ...] = DEFAULT_STATUSES,
     kinds: tuple[str, ...] = (),
-    viewer: Viewer = SYSTEM,
+    viewer: Viewer = EXPORTER,
 ) -> ExportResult:
-    """Write the assets the viewer may see (SYSTEM: all but person-linked) to path."""
+    """Write the assets the viewer may see (EXPORTER: all but people) to path."""
     kind = file_format(path)
     filters = AssetFilters(statuses=statuses, kinds=kinds)
     records = iter_assets(session, viewer=viewer, filters=filters)

@@ -16,6 +16,7 @@ from app.models import PERSON_KINDS, Asset, AssetTheme, AuditEvent, Base
 from app.models.base import utcnow
 from app.services.assets import AUDITED_COLUMNS, update_asset
 from app.services.import_rows import Key, Problem, Row, audit_snapshot, update_values
+from app.services.theme_points import theme_point
 from app.services.visibility import Viewer
 from app.spatial import SpatialBackend, backend_for
 from app.spatial.geometry import area_element, geometry_from_db, point_elements
@@ -130,7 +131,7 @@ class Planner:
         self.pending_new += new
         if len(self.pending_with_id) + len(self.pending_new) >= FLUSH_ROWS:
             self.finish(session, actor)
-        viewer = Viewer(actor=actor, is_admin=True)
+        viewer = Viewer(actor=actor, role="admin", with_people=False)
         for asset_id, changes in updates:
             update_asset(
                 session, viewer=viewer, asset_id=asset_id, expected_version=None, data=changes
@@ -290,9 +291,11 @@ def insert_rows(session: Session, rows: list[Row], *, actor: str, now: datetime)
         for row, location in zip(rows, locations, strict=True)
     ]
     backend.bulk_insert(connection, TABLES[Asset.__tablename__], records)
-    links = [
-        {"asset_id": row.id, "theme_code": code} for row in rows for code in row.values["themes"]
-    ]
+    links = []
+    for row in rows:
+        values = row.values
+        point = theme_point(values["kind"], values["status"], *values["location"])
+        links += [{"asset_id": row.id, "theme_code": code, **point} for code in values["themes"]]
     backend.bulk_insert(connection, TABLES[AssetTheme.__tablename__], links)
     events = [
         {

@@ -11,6 +11,7 @@ from app.schemas.deficits import deficit_json
 from app.services.areas import get_area
 from app.services.deficits import deficits_near
 from app.services.indicators import need_percentiles
+from app.services.people import COUNT_METHOD, counts_by_area
 from app.services.visibility import ANONYMOUS, visible_assets
 from app.spatial import backend_for
 from app.spatial.geometry import geometry_from_db
@@ -141,5 +142,19 @@ def area_profile(session: Session, code: str, *, distance_m: float = 800.0) -> d
                 session, lon=centroid.x, lat=centroid.y, radius_m=distance_m, area_geom=geom
             )
         ],
+        "people": _people(session, area),
         "distance_m": distance_m,
+    }
+
+
+def _people(session: Session, area: Area) -> dict[str, Any]:
+    """People offering each theme here, by public location; under 5 shown as fewer."""
+    rows = counts_by_area(session, level=area.level)
+    return {
+        "method": COUNT_METHOD,
+        "by_theme": [
+            {k: r[k] for k in ("theme", "people", "shown_as")}
+            for r in rows
+            if r["area_code"] == area.code
+        ],
     }

@@ -17,8 +17,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.main import create_app
 from app.models import Asset, AssetTheme
 from app.models.base import utcnow
+from app.services.theme_points import theme_point
 from app.settings import Settings
-from app.spatial.geometry import point_element
+from app.spatial.geometry import geometry_from_db, point_element
 
 
 def _row(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -41,6 +42,11 @@ def _row(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return row, themes
 
 
+def _theme_point(row: dict[str, Any]) -> dict[str, Any]:
+    point = geometry_from_db(row["location"])
+    return theme_point(row["kind"], row["status"], point.x, point.y)
+
+
 def insert_assets(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Add assets straight into the tables (bypassing the API and its validation); their ids.
 
@@ -54,9 +60,10 @@ def insert_assets(session: Session, rows: list[dict[str, Any]]) -> list[int]:
             [row for row, _ in prepared],
         )
     )
+    # Theme links carry the asset's point and public flag (app/services/theme_points.py).
     links = [
-        {"asset_id": asset_id, "theme_code": code}
-        for asset_id, (_, themes) in zip(ids, prepared, strict=True)
+        {"asset_id": asset_id, "theme_code": code, **_theme_point(row)}
+        for asset_id, (row, themes) in zip(ids, prepared, strict=True)
         for code in themes
     ]
     if links:

@@ -1,4 +1,5 @@
-"""schemathesis over the whole OpenAPI of the app, on both backends, as admin and anonymous.
+"""schemathesis over the whole OpenAPI of the app, on both backends, as admin, as a connector
+and a resident (user API tokens), and anonymous.
 
 Every operation (/api/v1, /ogc, /healthz, ...) is exercised from its own OpenAPI declaration;
 the app must answer without a server error, refuse schema-invalid input with a 4xx, and answer
@@ -6,7 +7,8 @@ with a status, media type, headers and body that the declaration allows.
 
 Sized for CI and reproducible (fixed seed, derandomized): as admin, where every write path is
 reached, schemathesis's coverage phase (boundary and invalid values) plus 15 generated cases per
-operation; anonymous, 10 generated cases per operation.
+operation; as a connector whose patch holds the asset, and as a resident, 8 generated cases per
+operation; anonymous, 10.
 """
 
 from collections.abc import Iterator
@@ -130,3 +132,30 @@ def test_operation_answers_anonymous_within_its_openapi(
 ) -> None:
     response = case.call(app=api_app)
     case.validate_response(response, checks=CHECKS)
+
+
+@pytest.fixture
+def connector(make_user: Any, patches: Any, asset_id: int) -> dict[str, str]:
+    """Headers of a connector whose patch (the east test area) holds the asset."""
+    return dict(make_user("connector", patch=[patches.east]))
+
+
+@as_anonymous.parametrize()
+@ci_sized(8)
+def test_operation_answers_a_connector_within_its_openapi(
+    case: Any, api_app: FastAPI, asset_id: int, connector: dict[str, str]
+) -> None:
+    aim_at(case, asset_id)
+    response = case.call(app=api_app, headers=connector)
+    case.validate_response(response, checks=CHECKS, headers=connector)
+
+
+@as_anonymous.parametrize()
+@ci_sized(8)
+def test_operation_answers_a_resident_within_its_openapi(
+    case: Any, api_app: FastAPI, asset_id: int, make_user: Any
+) -> None:
+    resident = dict(make_user("resident"))
+    aim_at(case, asset_id)
+    response = case.call(app=api_app, headers=resident)
+    case.validate_response(response, checks=CHECKS, headers=resident)

@@ -99,7 +99,7 @@ def test_person_linked_kinds_in_a_file_are_bad_rows(
     result = assetmap("import", "assets", str(path))
 
     assert result.exit_code == 1
-    assert "line 3: kind: person-linked kinds (skill, volunteer)" in result.output
+    assert "line 3: consent: skill and volunteer records need a consent record" in result.output
     assert count(db) == 0
 
 

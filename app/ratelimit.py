@@ -1,0 +1,45 @@
+"""Rate limits (the `limits` library): failed sign-ins and anonymous suggestions and reports.
+
+The storage is a setting: `memory://` suits one process; several app instances behind a load
+balancer share one limit through e.g. `redis://host:6379` (see the README).
+"""
+
+import time
+
+from limits import RateLimitItem, parse, storage, strategies
+
+from app.errors import TooManyRequests
+from app.settings import Settings
+
+
+class RateLimits:
+    """The service's rate limits, on one storage."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._limiter = strategies.MovingWindowRateLimiter(
+            storage.storage_from_string(settings.rate_limit_storage)
+        )
+        self.sign_in: RateLimitItem = parse(settings.sign_in_limit)
+        self.anonymous_writes: RateLimitItem = parse(settings.anonymous_write_limit)
+
+    def _retry_after(self, item: RateLimitItem, *keys: str) -> int:
+        reset = self._limiter.get_window_stats(item, *keys).reset_time
+        return int(reset - time.time()) + 1
+
+    def check(self, item: RateLimitItem, *keys: str, what: str) -> None:
+        """Refuse (429) when the keys have used up the limit; does not count an attempt."""
+        if not self._limiter.test(item, *keys):
+            raise TooManyRequests(
+                f"too many {what}; try again later", self._retry_after(item, *keys)
+            )
+
+    def count(self, item: RateLimitItem, *keys: str) -> None:
+        """Count one attempt against the keys."""
+        self._limiter.hit(item, *keys)
+
+    def take(self, item: RateLimitItem, *keys: str, what: str) -> None:
+        """Count one attempt, refusing (429) if the limit is already used up."""
+        if not self._limiter.hit(item, *keys):
+            raise TooManyRequests(
+                f"too many {what}; try again later", self._retry_after(item, *keys)
+            )

@@ -1,0 +1,184 @@
+"""Hardening: security headers on every response, CORS, and the settings production refuses.
+
+Three Content-Security-Policies, chosen per response by `content_security_policy`:
+- data (JSON, GeoJSON, CSV, errors; anything not HTML): nothing may load, nothing may frame it;
+- pages (HTML): scripts, styles and images from this server, inline scripts and styles (folium
+  writes its map set-up inline), images also from `data:` and the basemap tile host;
+- API docs (/docs, /redoc, when on): the pages policy plus the CDN that FastAPI's Swagger UI
+  and ReDoc pages load from, since they are not served locally.
+"""
+
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.settings import DEV_SECRET_KEY, Settings
+
+# Why each: the one place a reader can check a policy against what a page needs.
+DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
+_PAGE_SOURCES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Swagger UI and ReDoc as FastAPI serves them: scripts and CSS from jsDelivr, ReDoc's fonts
+# from Google, favicon from fastapi.tiangolo.com, Swagger's validator badge, ReDoc's blob: worker.
+_DOCS_EXTRA = {
+    "script-src": ["https://cdn.jsdelivr.net"],
+    "style-src": ["https://cdn.jsdelivr.net", "https://fonts.googleapis.com"],
+    "font-src": ["https://fonts.gstatic.com"],
+    "img-src": ["https://fastapi.tiangolo.com", "https://validator.swagger.io"],
+    "worker-src": ["blob:"],
+}
+HSTS = "max-age=31536000"
+WELL_KNOWN_TOKENS = frozenset({"admin", "changeme", "change-me", "secret", "password"})
+MIN_SECRET_LENGTH = 32
+
+
+class InsecureSettings(ValueError):
+    """Production settings that must not be used; the message names each setting and why."""
+
+
+def tile_source(url_template: str | None) -> str | None:
+    """The CSP source of a tile URL template ("https://{s}.tile.x.org/..." -> "https://*.tile.x.org")."""
+    if not url_template:
+        return None
+    parts = urlsplit(url_template)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    host = parts.netloc.replace("{s}", "*")  # Leaflet's subdomain placeholder
+    return f"{parts.scheme}://{host}"
+
+
+def _policy(sources: dict[str, list[str]]) -> str:
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in sources.items())
+
+
+def content_security_policy(settings: Settings, content_type: str, *, docs: bool = False) -> str:
+    """The Content-Security-Policy for a response of this content type (docs: /docs, /redoc)."""
+    if not content_type.lower().startswith("text/html"):
+        return DATA_POLICY
+    sources = {name: list(values) for name, values in _PAGE_SOURCES.items()}
+    # The basemap tile URL becomes a setting with the map pages (issue 3); until then pages
+    # draw on a blank basemap and need no tile host.
+    tiles = tile_source(getattr(settings, "basemap_tile_url", None))
+    if tiles:
+        sources["img-src"].append(tiles)
+    if docs:
+        for name, extra in _DOCS_EXTRA.items():
+            sources[name] = sources.get(name, []) + extra
+    return _policy(sources)
+
+
+class SecurityHeaders:
+    """Add CSP, nosniff, Referrer-Policy, X-Frame-Options (and HSTS on https) to every response.
+
+    A header the route already set is left alone. Responses are not buffered: only the start
+    message is touched.
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings, docs_paths: frozenset[str]) -> None:
+        self.app = app
+        self.docs_paths = docs_paths
+        self._policies = {
+            (html, docs): content_security_policy(settings, "text/html" if html else "", docs=docs)
+            for html in (False, True)
+            for docs in (False, True)
+        }
+        # TLS often ends at a proxy: a public https base URL counts as https too.
+        self._https_base = (settings.base_url or "").startswith("https://")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"].removeprefix(scope.get("root_path", "")) or "/"
+        docs = path in self.docs_paths
+        https = scope.get("scheme") == "https" or self._https_base
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = self._headers(list(message.get("headers", [])), docs, https)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _headers(
+        self, headers: list[tuple[bytes, bytes]], docs: bool, https: bool
+    ) -> list[tuple[bytes, bytes]]:
+        present = {name.lower() for name, _ in headers}
+        content_type = next((v for n, v in headers if n.lower() == b"content-type"), b"")
+        html = content_type.lower().startswith(b"text/html")
+        wanted = [
+            (b"content-security-policy", self._policies[(html, docs)].encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"strict-origin-when-cross-origin"),
+            (b"x-frame-options", b"DENY"),
+        ]
+        if https:
+            wanted.append((b"strict-transport-security", HSTS.encode()))
+        return headers + [(name, value) for name, value in wanted if name not in present]
+
+
+def cors_options(settings: Settings) -> dict[str, object]:
+    """CORSMiddleware keyword arguments for the configured origins (bearer tokens, no cookies)."""
+    return {
+        "allow_origins": settings.cors_origins,
+        "allow_methods": ["GET", "POST", "PATCH", "DELETE"],
+        "allow_headers": ["Authorization", "Content-Type", "If-Match"],
+        "expose_headers": ["ETag", "Location", "Link"],
+        "allow_credentials": False,
+    }
+
+
+def add_security_middleware(app: FastAPI, settings: Settings) -> None:
+    """Wire CORS (only when origins are set) and the security headers, outside what is there."""
+    pages = (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url)
+    docs_paths = frozenset(p for p in pages if p and app.openapi_url)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, **cors_options(settings))  # type: ignore[arg-type]
+    # Added last, so outermost: CORS preflights and 413s get the headers too.
+    app.add_middleware(SecurityHeaders, settings=settings, docs_paths=docs_paths)
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """Why these settings are unsafe for production (empty when they are fine)."""
+    problems = []
+    secret = settings.secret_key.get_secret_value()
+    if secret == DEV_SECRET_KEY:
+        problems.append("ASSETMAP_SECRET_KEY is the development default; set a random value")
+    elif len(secret) < MIN_SECRET_LENGTH:
+        problems.append(
+            f"ASSETMAP_SECRET_KEY is {len(secret)} characters; "
+            f"it must be at least {MIN_SECRET_LENGTH}"
+        )
+    if settings.admin_token is not None:
+        token = settings.admin_token.get_secret_value()
+        if token.strip().lower() in WELL_KNOWN_TOKENS:
+            problems.append("ASSETMAP_ADMIN_TOKEN is a well-known value anyone would guess")
+        elif len(token) < MIN_SECRET_LENGTH:
+            problems.append(
+                f"ASSETMAP_ADMIN_TOKEN is {len(token)} characters; "
+                f"it must be at least {MIN_SECRET_LENGTH}"
+            )
+    return problems
+
+
+def check_production_settings(settings: Settings) -> None:
+    """Raise InsecureSettings, naming every problem, when env=production has weak secrets."""
+    if settings.env != "production":
+        return
+    problems = production_problems(settings)
+    if problems:
+        hint = "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        raise InsecureSettings(
+            "refusing to start with ASSETMAP_ENV=production: " + "; ".join(problems) + f" ({hint})"
+        )

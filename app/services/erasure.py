@@ -1,0 +1,212 @@
+"""A person's data on request: export everything held about them, or erase it for good.
+
+Erasure deletes the record and everything hanging off it, scrubs the values out of its audit
+trail (field names, actions, times and actors stay), and leaves a tombstone holding only the
+asset id, so that `reapply_erasures` can erase it again after a restore from an older backup.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, InvalidInput, NotFound
+from app.models import (
+    PERSON_KINDS,
+    Area,
+    Asset,
+    AssetArea,
+    AssetTheme,
+    AuditEvent,
+    Consent,
+    Erasure,
+    PublicLocation,
+    Report,
+)
+from app.models.base import utcnow
+from app.services import audit
+from app.spatial.geometry import geojson, geometry_from_db
+
+EXPORT_FORMAT = "assetmap-person-export"
+EXPORT_FORMAT_VERSION = 1
+ERASED = "erased"
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _row(obj: Any, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Every column of an ORM object as JSON values (geometries as GeoJSON)."""
+    values: dict[str, Any] = {}
+    for column in obj.__table__.columns:
+        if column.key in skip:
+            continue
+        value = getattr(obj, column.key)
+        if column.key in ("location", "service_area"):
+            values[column.key] = geojson(geometry_from_db(value))
+        else:
+            values[column.key] = _json(value)
+    return values
+
+
+def _tombstone(session: Session, asset_id: int) -> Erasure | None:
+    return session.scalar(select(Erasure).where(Erasure.asset_id == asset_id))
+
+
+def person_asset(session: Session, asset_id: int) -> Asset:
+    """The person-linked asset with this id; NotFound (saying if it was erased), or
+    InvalidInput when the asset is not about a person."""
+    asset = session.get(Asset, asset_id)
+    if asset is None:
+        tombstone = _tombstone(session, asset_id)
+        if tombstone is not None:
+            raise NotFound(
+                f"asset {asset_id} was erased on {tombstone.erased_at:%Y-%m-%d %H:%M} UTC; "
+                "nothing is held about it"
+            )
+        raise NotFound(f"there is no asset {asset_id}")
+    if asset.kind not in PERSON_KINDS:
+        raise InvalidInput(
+            ("asset",),
+            f"asset {asset_id} is a {asset.kind}, not a person (skill or volunteer)",
+        )
+    return asset
+
+
+def _events(session: Session, entity_type: str, entity_ids: list[str]) -> list[AuditEvent]:
+    if not entity_ids:
+        return []
+    stmt = (
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id.in_(entity_ids))
+        .order_by(AuditEvent.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def export_person(session: Session, asset_id: int) -> dict[str, Any]:
+    """Everything held about a person-linked asset, as one machine-readable document."""
+    asset = person_asset(session, asset_id)
+    consents = session.scalars(
+        select(Consent).where(Consent.asset_id == asset_id).order_by(Consent.id)
+    )
+    public = session.get(PublicLocation, asset_id)
+    areas = session.execute(
+        select(Area.code, Area.level)
+        .join(AssetArea, AssetArea.area_id == Area.id)
+        .where(AssetArea.asset_id == asset_id)
+        .order_by(Area.level, Area.code)
+    )
+    reports = list(
+        session.scalars(select(Report).where(Report.asset_id == asset_id).order_by(Report.id))
+    )
+    events = _events(session, "asset", [str(asset_id)])
+    return {
+        "format": EXPORT_FORMAT,
+        "format_version": EXPORT_FORMAT_VERSION,
+        "generated_at": utcnow().isoformat(),
+        "asset_id": asset_id,
+        "record": _row(asset),
+        "themes": asset.theme_codes,
+        "consents": [_row(c, skip=("asset_id",)) for c in consents],
+        "public_location": _row(public, skip=("asset_id",)) if public is not None else None,
+        "areas": [{"code": code, "level": level} for code, level in areas],
+        # Who reported and who decided are other people's identities: left out.
+        "reports": [_row(r, skip=("asset_id", "reported_by", "decided_by")) for r in reports],
+        "audit_events": [_row(e, skip=("entity_type", "entity_id")) for e in events],
+    }
+
+
+def scrubbed(changes: dict[str, Any]) -> dict[str, Any]:
+    """An audit `changes` map with every before/after value replaced by "erased"."""
+    return {
+        field: [ERASED] * len(values) if isinstance(values, list) else ERASED
+        for field, values in changes.items()
+    }
+
+
+def scrub_audit(session: Session, asset_id: int, *, until: datetime | None = None) -> int:
+    """Erase the values in the audit events about an asset and its reports (those up to
+    `until`, when given); how many events changed."""
+    report_ids = [
+        str(i) for i in session.scalars(select(Report.id).where(Report.asset_id == asset_id))
+    ]
+    changed = 0
+    for event in [
+        *_events(session, "asset", [str(asset_id)]),
+        *_events(session, "report", report_ids),
+    ]:
+        if until is not None and event.occurred_at > until:
+            continue
+        values = scrubbed(event.changes or {})
+        if values != event.changes:
+            event.changes = values
+            changed += 1
+    return changed
+
+
+def _erase(session: Session, asset_id: int, *, actor: str, until: datetime | None) -> None:
+    """Scrub the audit trail, delete the record and all that hangs off it, audit the erasure."""
+    scrub_audit(session, asset_id, until=until)
+    session.flush()
+    # Explicit deletes rather than ON DELETE CASCADE: SQLite enforces foreign keys only when
+    # a connection asks for it, and an erasure must not depend on that.
+    for model in (Report, Consent, PublicLocation, AssetArea, AssetTheme):
+        session.execute(delete(model).where(model.asset_id == asset_id))
+    session.execute(delete(Asset).where(Asset.id == asset_id))
+    audit.record(
+        session, actor=actor, action="erase", entity_type="asset", entity_id=asset_id, changes={}
+    )
+    session.flush()
+
+
+def erase_person(session: Session, asset_id: int, *, actor: str) -> Erasure:
+    """Erase a person-linked asset and leave a tombstone (flushed, not committed).
+
+    Conflict if it was erased already; NotFound if there never was such an asset.
+    """
+    tombstone = _tombstone(session, asset_id)
+    if tombstone is not None and session.get(Asset, asset_id) is None:
+        raise Conflict(
+            f"asset {asset_id} was already erased on {tombstone.erased_at:%Y-%m-%d %H:%M} UTC"
+        )
+    person_asset(session, asset_id)
+    now = utcnow()
+    _erase(session, asset_id, actor=actor, until=None)
+    tombstone = _tombstone(session, asset_id)
+    if tombstone is None:
+        tombstone = Erasure(asset_id=asset_id, erased_at=now, erased_by=actor)
+        session.add(tombstone)
+    else:
+        # Back after a restore, or its id reused: this erasure is the one that counts now.
+        tombstone.erased_at, tombstone.erased_by = now, actor
+    session.flush()
+    return tombstone
+
+
+def reapply_erasures(session: Session, *, actor: str) -> list[int]:
+    """Erase again every tombstoned person that a restore brought back; their ids.
+
+    Only a person-linked record created before its erasure counts as restored: SQLite may hand
+    an erased id to a new asset, which must be left alone. Audit events up to each erasure are
+    scrubbed again too (a restore brings back their values), whether or not the record is back.
+    """
+    erased_again = []
+    for tombstone in list(session.scalars(select(Erasure).order_by(Erasure.asset_id))):
+        asset = session.get(Asset, tombstone.asset_id)
+        restored = (
+            asset is not None
+            and asset.kind in PERSON_KINDS
+            and asset.created_at <= tombstone.erased_at
+        )
+        if restored:
+            _erase(session, tombstone.asset_id, actor=actor, until=tombstone.erased_at)
+            erased_again.append(tombstone.asset_id)
+        else:
+            scrub_audit(session, tombstone.asset_id, until=tombstone.erased_at)
+    session.flush()
+    return erased_again

@@ -1,0 +1,243 @@
+"""Users: accounts, roles and patches; argon2 passwords; API tokens and page sessions.
+
+Only a keyed hash (HMAC-SHA256 with the secret key) of a token or session id is stored, so a
+copy of the database does not let anyone sign in.
+"""
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, InvalidInput, NotFound
+from app.models import ROLES, Area, Credential, User, UserArea
+from app.models.base import utcnow
+from app.services import audit
+from app.services.visibility import Viewer
+
+HASHER = PasswordHasher()
+SESSION_LIFETIME = timedelta(days=14)
+TOKEN_PREFIX = "am_"
+MIN_PASSWORD = 10
+# Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
+
+
+def normalise_email(email: str) -> str:
+    """Emails compare case-insensitively and without surrounding spaces."""
+    return email.strip().lower()
+
+
+def secret_hash(key: str, secret: str) -> str:
+    """The stored form of a token or session id."""
+    return hmac.new(key.encode(), secret.encode(), hashlib.sha256).hexdigest()
+
+
+def actor_of(user: User) -> str:
+    """How a user appears in audit trails and created_by: role and id, no personal data."""
+    return f"{user.role}:{user.id}"
+
+
+def viewer_of(user: User) -> Viewer:
+    """The Viewer a signed-in user reads and writes as."""
+    patch = None if user.all_areas else frozenset(a.area_id for a in user.patch)
+    if user.role != "connector":
+        patch = None
+    return Viewer(actor=actor_of(user), role=user.role, user_id=user.id, patch=patch)
+
+
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise InvalidInput(("role",), f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    return role
+
+
+def _patch_areas(session: Session, codes: list[str]) -> list[Area]:
+    areas = list(session.scalars(select(Area).where(Area.code.in_(codes))))
+    missing = sorted(set(codes) - {a.code for a in areas})
+    if missing:
+        raise InvalidInput(("patch",), f"unknown area code {missing[0]!r}")
+    return areas
+
+
+def _set_patch(session: Session, user: User, codes: list[str] | None) -> None:
+    """None: every area; a list: just those areas (connectors only)."""
+    if codes is None:
+        user.all_areas = True
+        user.patch = []
+        return
+    if user.role != "connector":
+        raise InvalidInput(("patch",), "only connectors are scoped to a patch")
+    user.all_areas = False
+    user.patch = [UserArea(area_id=a.id) for a in _patch_areas(session, codes)]
+
+
+def hash_password(password: str) -> str:
+    """An argon2 hash of a password that is long enough."""
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(("password",), f"use at least {MIN_PASSWORD} characters")
+    return HASHER.hash(password)
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    role: str,
+    actor: str,
+    password: str | None = None,
+    display_name: str | None = None,
+    patch: list[str] | None = None,
+) -> User:
+    """Add a user (flushed, not committed); a patch scopes a connector to those area codes."""
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 320:
+        raise InvalidInput(("email",), "not an email address")
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"a user with email {email!r} exists")
+    user = User(email=email, role=_check_role(role), display_name=display_name, created_at=utcnow())
+    user.password_hash = hash_password(password) if password is not None else None
+    _set_patch(session, user, patch)
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        entity_type="user",
+        entity_id=user.id,
+        changes={"role": [None, user.role], "patch": [None, _patch_text(session, user)]},
+    )
+    return user
+
+
+def _patch_text(session: Session, user: User) -> str:
+    if user.all_areas:
+        return "all areas"
+    ids = [a.area_id for a in user.patch]
+    return ",".join(sorted(session.scalars(select(Area.code).where(Area.id.in_(ids)))))
+
+
+def get_user(session: Session, email: str) -> User:
+    """The user with this email; NotFound otherwise."""
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise NotFound(f"no user with email {normalise_email(email)!r}")
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    """Every user, by email."""
+    return list(session.scalars(select(User).order_by(User.email)))
+
+
+def set_role(
+    session: Session, *, email: str, role: str, actor: str, patch: list[str] | None = None
+) -> User:
+    """Change a user's role (and patch); their tokens and sessions stay valid with the new role."""
+    user = get_user(session, email)
+    before = (user.role, _patch_text(session, user))
+    user.role = _check_role(role)
+    _set_patch(session, user, patch)
+    session.flush()
+    after = (user.role, _patch_text(session, user))
+    audit.record(
+        session,
+        actor=actor,
+        action="set-role",
+        entity_type="user",
+        entity_id=user.id,
+        changes=audit.diff(
+            {"role": before[0], "patch": before[1]}, {"role": after[0], "patch": after[1]}
+        ),
+    )
+    return user
+
+
+def _issue(session: Session, user: User, key: str, kind: str, expires: datetime | None) -> str:
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        Credential(
+            user_id=user.id,
+            kind=kind,
+            secret_hash=secret_hash(key, secret),
+            created_at=utcnow(),
+            expires_at=expires,
+        )
+    )
+    session.flush()
+    return secret
+
+
+def issue_token(session: Session, user: User, *, key: str) -> str:
+    """A new bearer API token for the user; shown once, stored only as a hash."""
+    return _issue(session, user, key, "token", None)
+
+
+def start_session(session: Session, user: User, *, key: str) -> str:
+    """A new page session id for the user (goes in the session cookie)."""
+    return _issue(session, user, key, "session", utcnow() + SESSION_LIFETIME)
+
+
+def revoke_tokens(session: Session, user: User, *, actor: str) -> int:
+    """Revoke every token and session of the user; how many were live."""
+    result = session.execute(
+        update(Credential)
+        .where(Credential.user_id == user.id, Credential.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="revoke-tokens",
+        entity_type="user",
+        entity_id=user.id,
+        changes={},
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def end_session(session: Session, *, key: str, secret: str) -> None:
+    """Sign a page session out."""
+    session.execute(
+        update(Credential)
+        .where(Credential.secret_hash == secret_hash(key, secret), Credential.kind == "session")
+        .values(revoked_at=utcnow())
+    )
+
+
+def user_for_secret(session: Session, *, key: str, secret: str, kind: str) -> User | None:
+    """The active user a live token or session id belongs to, or None."""
+    credential = session.scalar(
+        select(Credential).where(
+            Credential.secret_hash == secret_hash(key, secret),
+            Credential.kind == kind,
+            Credential.revoked_at.is_(None),
+        )
+    )
+    if credential is None:
+        return None
+    if credential.expires_at is not None and credential.expires_at <= utcnow():
+        return None
+    user = session.get(User, credential.user_id)
+    return user if user is not None and user.active else None
+
+
+def authenticate(session: Session, *, email: str, password: str) -> User | None:
+    """The user whose email and password these are, or None (same cost either way)."""
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    stored = user.password_hash if user is not None and user.active else None
+    try:
+        HASHER.verify(stored or _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or stored is None:
+        return None
+    if HASHER.check_needs_rehash(stored):
+        user.password_hash = HASHER.hash(password)
+    return user

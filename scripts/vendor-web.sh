@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Front-end files the app serves itself, so pages work with no internet: installs the npm
+# packages pinned in package-lock.json (`npm ci`, only when the lock changed) and copies the
+# files pages load, with their licences, into app/web/static/vendor/ (gitignored).
+#
+#   scripts/vendor-web.sh        run from anywhere; `make install` and `.ci/run` call it
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+command -v npm >/dev/null || { echo "vendor-web: npm not found (apt-get install nodejs npm)" >&2; exit 1; }
+
+# npm ci writes node_modules/.package-lock.json; a newer lock means the packages changed.
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+    npm ci --no-audit --no-fund
+fi
+
+vendor=app/web/static/vendor
+rm -rf "$vendor"
+mkdir -p "$vendor/leaflet/images" "$vendor/leaflet.markercluster"
+
+cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
+    node_modules/leaflet/LICENSE "$vendor/leaflet/"
+cp node_modules/leaflet/dist/images/*.png "$vendor/leaflet/images/"
+
+cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
+    node_modules/leaflet.markercluster/dist/MarkerCluster.css \
+    node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css \
+    node_modules/leaflet.markercluster/MIT-LICENCE.txt "$vendor/leaflet.markercluster/"
+
+cat > "$vendor/README.txt" <<'TXT'
+Copied from the npm packages pinned in package-lock.json by scripts/vendor-web.sh; do not edit.
+leaflet (BSD-2-Clause, leaflet/LICENSE); leaflet.markercluster (MIT, leaflet.markercluster/MIT-LICENCE.txt).
+TXT
+echo "vendor-web: $(find "$vendor" -type f | wc -l) files in $vendor"

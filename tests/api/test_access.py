@@ -1,0 +1,203 @@
+"""Every route declares who may call it, and each role gets what it should (the role matrix).
+
+Roles: anonymous, resident, connector of the patch holding the object, connector of another
+patch, planner, admin. Objects a role may not see are 404, never 403.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.api.access import Access
+from app.main import create_app
+from app.settings import Settings
+from tests.conftest import ADMIN, Patches, asset_body, person_body
+
+# Starlette's own documentation routes (switched off by the `docs` setting); nothing else may
+# lack an access rule.
+DOCS_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+ROLES = ("anonymous", "resident", "connector_in", "connector_out", "planner", "admin")
+
+
+def _routes(routes: list[Any]) -> Iterator[Any]:
+    for route in routes:
+        if hasattr(route, "effective_candidates"):  # FastAPI includes routers lazily
+            yield from _routes(route.effective_candidates())
+        else:
+            yield route
+
+
+def _rules(dependant: Any) -> Iterator[Access]:
+    for dependency in dependant.dependencies:
+        if isinstance(dependency.call, Access):
+            yield dependency.call
+        yield from _rules(dependency)
+
+
+def test_every_route_declares_exactly_one_access_rule(settings: Settings) -> None:
+    app = create_app(settings)
+    undeclared, doubled, seen = [], [], 0
+    for route in _routes(app.routes):
+        if route.path in DOCS_ROUTES:
+            continue
+        seen += 1
+        rules = set(_rules(route.dependant)) if getattr(route, "dependant", None) else set()
+        name = f"{sorted(route.methods or [])} {route.path}"
+        if not rules:
+            undeclared.append(name)
+        elif len(rules) > 1:
+            doubled.append(name)
+    assert seen > 30
+    assert undeclared == []
+    assert doubled == []
+
+
+def test_an_access_rule_refuses_unknown_roles() -> None:
+    with pytest.raises(ValueError, match="unknown roles"):
+        Access("typo", "conector")
+
+
+@dataclass
+class World:
+    """Objects in the west patch: a published group, a pending group, a person."""
+
+    client: TestClient
+    headers: dict[str, dict[str, str]]
+    published: int
+    pending: int
+    person: int
+    patches: Patches
+    suggestion: int = 0
+
+
+@pytest.fixture
+def world(client: TestClient, make_user: Any, patches: Patches) -> World:
+    headers = {
+        "anonymous": {},
+        "resident": make_user("resident"),
+        "connector_in": make_user("connector", patch=[patches.west]),
+        "connector_out": make_user("connector", patch=[patches.east]),
+        "planner": make_user("planner"),
+        "admin": make_user("admin"),
+    }
+    west = {"type": "Point", "coordinates": list(patches.west_point)}
+    ids = []
+    for body in (
+        asset_body(location=west),
+        asset_body(location=west, status="pending", name_en="Pending group"),
+        person_body(location=west),
+    ):
+        response = client.post("/api/v1/assets", json=body, headers=ADMIN)
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    suggested = client.post("/api/v1/suggestions", json=_suggestion(west))
+    assert suggested.status_code == 201, suggested.text
+    return World(client, headers, *ids, patches, suggested.json()["id"])
+
+
+def _suggestion(where: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": "group", "name_en": "Knit and natter", "themes": ["loneliness_befriending"],
+            "location": where}  # fmt: skip
+
+
+def _west(w: World) -> dict[str, Any]:
+    return {"type": "Point", "coordinates": list(w.patches.west_point)}
+
+
+def _consent() -> dict[str, Any]:
+    return person_body()["consent"]
+
+
+# (name, method, path, json body) -> expected status per role, in ROLES order.
+Operation = tuple[str, str, Callable[[World], str], Callable[[World], Any], tuple[int, ...]]
+OPERATIONS: list[Operation] = [
+    ("read published asset", "GET", lambda w: f"/api/v1/assets/{w.published}", lambda w: None,
+     (200, 200, 200, 200, 200, 200)),
+    ("read pending asset", "GET", lambda w: f"/api/v1/assets/{w.pending}", lambda w: None,
+     (404, 404, 200, 404, 404, 200)),
+    ("read person", "GET", lambda w: f"/api/v1/assets/{w.person}", lambda w: None,
+     (404, 404, 200, 404, 404, 200)),
+    ("list assets", "GET", lambda w: "/api/v1/assets", lambda w: None,
+     (200, 200, 200, 200, 200, 200)),
+    ("add asset in patch", "POST", lambda w: "/api/v1/assets",
+     lambda w: asset_body(location=_west(w)),
+     (401, 403, 201, 403, 403, 201)),
+    ("add person in patch", "POST", lambda w: "/api/v1/assets",
+     lambda w: person_body(location=_west(w)),
+     (401, 403, 201, 403, 403, 201)),
+    ("change published asset", "PATCH", lambda w: f"/api/v1/assets/{w.published}",
+     lambda w: {"name_en": "Renamed"},
+     (401, 403, 200, 403, 403, 200)),
+    ("change pending asset", "PATCH", lambda w: f"/api/v1/assets/{w.pending}",
+     lambda w: {"status": "published"},
+     (401, 403, 200, 404, 403, 200)),
+    ("change person", "PATCH", lambda w: f"/api/v1/assets/{w.person}",
+     lambda w: {"description_en": "Also baking"},
+     (401, 403, 200, 404, 403, 200)),
+    ("archive published asset", "DELETE", lambda w: f"/api/v1/assets/{w.published}",
+     lambda w: None,
+     (401, 403, 204, 403, 403, 204)),
+    ("renew consent", "POST", lambda w: f"/api/v1/assets/{w.person}/consents",
+     lambda w: _consent(),
+     (401, 403, 200, 404, 403, 200)),
+    ("lapsed consents", "GET", lambda w: "/api/v1/people/lapsed-consents", lambda w: None,
+     (401, 403, 200, 200, 403, 200)),
+    ("people counts", "GET", lambda w: "/api/v1/people/counts", lambda w: None,
+     (200, 200, 200, 200, 200, 200)),
+    ("add deficit", "POST", lambda w: "/api/v1/deficits",
+     lambda w: {"theme": "food", "title_en": "No food bank", "severity": 3,
+                "location": _west(w)},
+     (401, 403, 201, 201, 201, 201)),
+    ("suggest an asset", "POST", lambda w: "/api/v1/suggestions",
+     lambda w: _suggestion(_west(w)),
+     (201, 201, 201, 201, 201, 201)),
+    ("report an asset", "POST", lambda w: f"/api/v1/assets/{w.published}/reports",
+     lambda w: {"problem": "closed", "details": "Shut since May"},
+     (201, 201, 201, 201, 201, 201)),
+    ("report a person", "POST", lambda w: f"/api/v1/assets/{w.person}/reports",
+     lambda w: {"problem": "wrong"},
+     (404, 404, 201, 404, 404, 201)),
+    ("moderation queue", "GET", lambda w: "/api/v1/moderation", lambda w: None,
+     (401, 403, 200, 200, 403, 200)),
+    ("publish a suggestion", "POST", lambda w: f"/api/v1/moderation/suggestions/{w.suggestion}",
+     lambda w: {"decision": "publish"},
+     (401, 403, 200, 404, 403, 200)),
+    ("audit trail", "GET", lambda w: "/api/v1/audit", lambda w: None,
+     (401, 403, 200, 200, 403, 200)),
+    ("ask for an introduction", "POST", lambda w: "/api/v1/introductions",
+     lambda w: {"theme": "food", "near": list(w.patches.west_point)},
+     (401, 201, 201, 201, 201, 201)),
+    ("list introductions", "GET", lambda w: "/api/v1/introductions", lambda w: None,
+     (401, 200, 200, 200, 200, 200)),
+    ("who am I", "GET", lambda w: "/api/v1/auth/me", lambda w: None,
+     (200, 200, 200, 200, 200, 200)),
+    ("sign out", "DELETE", lambda w: "/api/v1/auth/session", lambda w: None,
+     (401, 204, 204, 204, 204, 204)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("operation", OPERATIONS, ids=[o[0] for o in OPERATIONS])
+def test_role_matrix(world: World, operation: Operation, role: str) -> None:
+    _name, method, path, body, expected = operation
+    headers = {**world.headers[role], "If-Match": "*"}
+    response = world.client.request(method, path(world), json=body(world), headers=headers)
+    assert response.status_code == expected[ROLES.index(role)], response.text
+
+
+def test_a_refusal_never_names_what_it_hides(world: World) -> None:
+    hidden = world.client.get(f"/api/v1/assets/{world.person}")
+    missing = world.client.get("/api/v1/assets/999999")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json()["detail"].replace(str(world.person), "N") == missing.json()[
+        "detail"
+    ].replace("999999", "N")
+    assert "ETag" not in hidden.headers
+
+
+def test_an_unknown_token_is_401_not_anonymous(world: World) -> None:
+    response = world.client.get("/api/v1/assets", headers={"Authorization": "Bearer am_nope"})
+    assert response.status_code == 401
