@@ -4,12 +4,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.api.access import PUBLIC, SESSION_COOKIE, Public, SignedIn
 from app.api.deps import SessionDep, SettingsDep
 from app.errors import NotAuthenticated, error_responses
+from app.models import Area
 from app.services import users
 from app.services.users import SESSION_LIFETIME
+from app.services.visibility import Viewer
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -79,11 +83,7 @@ def sign_in(
     return _me(session, viewer)
 
 
-def _me(session: Any, viewer: Any) -> Me:
-    from sqlalchemy import select
-
-    from app.models import Area
-
+def _me(session: Session, viewer: Viewer) -> Me:
     patch = None
     if viewer.patch is not None:
         patch = sorted(session.scalars(select(Area.code).where(Area.id.in_(viewer.patch))))

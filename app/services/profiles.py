@@ -13,7 +13,7 @@ from app.services.deficits import deficits_near
 from app.services.indicators import need_percentiles
 from app.services.people import COUNT_METHOD, counts_by_area
 from app.services.visibility import ANONYMOUS, visible_assets
-from app.spatial import backend_for
+from app.spatial import BBox, backend_for
 from app.spatial.geometry import geometry_from_db
 
 # Search radii for "nearest asset of each theme", widening until every theme is found.
@@ -142,14 +142,16 @@ def area_profile(session: Session, code: str, *, distance_m: float = 800.0) -> d
                 session, lon=centroid.x, lat=centroid.y, radius_m=distance_m, area_geom=geom
             )
         ],
-        "people": _people(session, area),
+        "people": _people(session, area, BBox(*geom.bounds)),
         "distance_m": distance_m,
     }
 
 
-def _people(session: Session, area: Area) -> dict[str, Any]:
-    """People offering each theme here, by public location; under 5 shown as fewer."""
-    rows = counts_by_area(session, level=area.level)
+def _people(session: Session, area: Area, bounds: BBox) -> dict[str, Any]:
+    """People offering each theme here, by public location; under 5 shown as fewer.
+
+    Only people inside the area's bounds are read: a public point in the area lies in them."""
+    rows = counts_by_area(session, level=area.level, bbox=bounds)
     return {
         "method": COUNT_METHOD,
         "by_theme": [
