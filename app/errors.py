@@ -6,10 +6,12 @@ Validation errors keep FastAPI's shape, so every 422 reads the same:
 Other errors are `{"detail": "..."}`.
 """
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -98,19 +100,49 @@ def validation_body(loc: tuple[str | int, ...], message: str, kind: str) -> dict
     return {"detail": [{"loc": list(loc), "msg": message, "type": kind}]}
 
 
-async def _domain_error(request: Request, exc: Exception) -> JSONBody:
+class PageErrors(Protocol):
+    """How errors on pages are shown (app/web/errors.py): whether a request is for a page, and
+    the page for an error status."""
+
+    def is_page(self, request: Request) -> bool: ...
+
+    def error_page(
+        self,
+        request: Request,
+        status: int,
+        *,
+        fields: list[str] | None = None,
+        retry_after: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Response: ...
+
+
+def _page_errors(request: Request) -> PageErrors | None:
+    """The page renderer when this request is for a page, else None (answer with JSON)."""
+    pages: PageErrors | None = getattr(request.app.state, "page_errors", None)
+    return pages if pages is not None and pages.is_page(request) else None
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AssetmapError)
     status = next(code for cls, code in STATUS.items() if isinstance(exc, cls))
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if isinstance(exc, TooManyRequests):
         headers = {"Retry-After": str(exc.retry_after)}
+    if pages := _page_errors(request):
+        fields = [str(exc.loc[-1])] if isinstance(exc, InvalidInput) and exc.loc else None
+        retry = exc.retry_after if isinstance(exc, TooManyRequests) else None
+        return pages.error_page(request, status, fields=fields, retry_after=retry, headers=headers)
     if isinstance(exc, InvalidInput):
         return JSONBody(validation_body(exc.loc, exc.message, exc.kind), status_code=422)
     return JSONBody({"detail": exc.message}, status_code=status, headers=headers)
 
 
-async def _request_validation(request: Request, exc: Exception) -> JSONBody:
+async def _request_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if pages := _page_errors(request):
+        fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
+        return pages.error_page(request, 422, fields=fields)
     errors = [
         {"loc": list(e.get("loc", ())), "msg": _reason(request, e), "type": str(e.get("type"))}
         for e in exc.errors()
@@ -130,8 +162,10 @@ def _reason(request: Request, error: dict[str, Any]) -> str:
     return msg
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONBody:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if pages := _page_errors(request):
+        return pages.error_page(request, exc.status_code, headers=exc.headers)
     if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
         # FastAPI answers a body that is not UTF-8 with a bare 400; make it a 422 like every
         # other unreadable body (invalid JSON), naming the body and the reason.
@@ -140,8 +174,18 @@ async def _http_error(request: Request, exc: Exception) -> JSONBody:
     return JSONBody({"detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
 
 
-def add_exception_handlers(app: FastAPI) -> None:
-    """Render domain, validation and routing errors as JSON bodies with field and reason."""
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    """An error nothing expected: a 500 (the server error middleware logs it and re-raises)."""
+    if pages := _page_errors(request):
+        return pages.error_page(request, 500)
+    return JSONBody({"detail": "Internal server error"}, status_code=500)
+
+
+def add_exception_handlers(app: FastAPI, page_errors: PageErrors | None = None) -> None:
+    """Render domain, validation and routing errors as JSON bodies with field and reason, or,
+    for requests to pages, as pages (`page_errors`, kept on app.state)."""
+    app.state.page_errors = page_errors
+    app.add_exception_handler(Exception, _unexpected)
     app.add_exception_handler(AssetmapError, _domain_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)

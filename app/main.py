@@ -15,6 +15,7 @@ from app.api import (
     deficits,
     indicators,
     introductions,
+    map_layers,
     meta,
     moderation,
     ogc,
@@ -29,9 +30,11 @@ from app.errors import add_exception_handlers
 from app.limits import BodySizeLimit
 from app.ratelimit import RateLimits
 from app.security import add_security_middleware, check_production_settings
+from app.services.map_layers import PointCache
 from app.settings import Settings, get_settings
 from app.sweeper import ConsentSweeper
-from app.web import files, pages
+from app.web import connector, embed, files, pages, planner, resident, resident_forms
+from app.web import errors as web_errors
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -61,7 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.rate_limits = RateLimits(settings)
-    add_exception_handlers(app)
+    app.state.map_points = PointCache()
+    add_exception_handlers(app, page_errors=web_errors)
     routers = (
         assets,
         themes,
@@ -78,8 +82,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         audit,
         suggestions,
         moderation,
+        map_layers,
         files,
         pages,
+        resident,
+        resident_forms,
+        planner,
+        connector,
+        embed,
     )
     for module in routers:
         app.include_router(module.router)

@@ -6,6 +6,9 @@ Three Content-Security-Policies, chosen per response by `content_security_policy
   writes its map set-up inline), images also from `data:` and the basemap tile host;
 - API docs (/docs, /redoc, when on): the pages policy plus the CDN that FastAPI's Swagger UI
   and ReDoc pages load from, since they are not served locally.
+The embeddable map (/embed, /cy/embed) is the one page other sites may frame: its policy is the
+pages policy with frame-ancestors from ASSETMAP_EMBED_ANCESTORS, and it has no X-Frame-Options
+(whose only values, DENY and SAMEORIGIN, would forbid that). Everything else: DENY.
 """
 
 from urllib.parse import urlsplit
@@ -38,6 +41,8 @@ _DOCS_EXTRA = {
     "img-src": ["https://fastapi.tiangolo.com", "https://validator.swagger.io"],
     "worker-src": ["blob:"],
 }
+# Pages other sites may frame (the embeddable map), with and without the Welsh prefix.
+EMBED_PATHS = frozenset({"/embed", "/cy/embed"})
 HSTS = "max-age=31536000"
 WELL_KNOWN_TOKENS = frozenset({"admin", "changeme", "change-me", "secret", "password"})
 MIN_SECRET_LENGTH = 32
@@ -62,8 +67,11 @@ def _policy(sources: dict[str, list[str]]) -> str:
     return "; ".join(f"{name} {' '.join(values)}" for name, values in sources.items())
 
 
-def content_security_policy(settings: Settings, content_type: str, *, docs: bool = False) -> str:
-    """The Content-Security-Policy for a response of this content type (docs: /docs, /redoc)."""
+def content_security_policy(
+    settings: Settings, content_type: str, *, docs: bool = False, embed: bool = False
+) -> str:
+    """The Content-Security-Policy for a response of this content type (docs: /docs, /redoc;
+    embed: the embeddable map, which the sites in ASSETMAP_EMBED_ANCESTORS may frame)."""
     if not content_type.lower().startswith("text/html"):
         return DATA_POLICY
     sources = {name: list(values) for name, values in _PAGE_SOURCES.items()}
@@ -75,6 +83,8 @@ def content_security_policy(settings: Settings, content_type: str, *, docs: bool
     if docs:
         for name, extra in _DOCS_EXTRA.items():
             sources[name] = sources.get(name, []) + extra
+    if embed:
+        sources["frame-ancestors"] = settings.embed_ancestors.split()
     return _policy(sources)
 
 
@@ -93,6 +103,7 @@ class SecurityHeaders:
             for html in (False, True)
             for docs in (False, True)
         }
+        self._embed_policy = content_security_policy(settings, "text/html", embed=True)
         # TLS often ends at a proxy: a public https base URL counts as https too.
         self._https_base = (settings.base_url or "").startswith("https://")
 
@@ -102,27 +113,33 @@ class SecurityHeaders:
             return
         path = scope["path"].removeprefix(scope.get("root_path", "")) or "/"
         docs = path in self.docs_paths
+        embed = path in EMBED_PATHS
         https = scope.get("scheme") == "https" or self._https_base
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = self._headers(list(message.get("headers", [])), docs, https)
+                headers = list(message.get("headers", []))
+                message["headers"] = self._headers(headers, docs, https, embed)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
     def _headers(
-        self, headers: list[tuple[bytes, bytes]], docs: bool, https: bool
+        self, headers: list[tuple[bytes, bytes]], docs: bool, https: bool, embed: bool = False
     ) -> list[tuple[bytes, bytes]]:
         present = {name.lower() for name, _ in headers}
         content_type = next((v for n, v in headers if n.lower() == b"content-type"), b"")
         html = content_type.lower().startswith(b"text/html")
+        # Only the embeddable map's HTML may be framed (its error pages and data may not).
+        framed = embed and html
+        policy = self._embed_policy if framed else self._policies[(html, docs)]
         wanted = [
-            (b"content-security-policy", self._policies[(html, docs)].encode()),
+            (b"content-security-policy", policy.encode()),
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"strict-origin-when-cross-origin"),
-            (b"x-frame-options", b"DENY"),
         ]
+        if not framed:
+            wanted.append((b"x-frame-options", b"DENY"))
         if https:
             wanted.append((b"strict-transport-security", HSTS.encode()))
         return headers + [(name, value) for name, value in wanted if name not in present]

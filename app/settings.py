@@ -83,6 +83,21 @@ class Settings(BaseSettings):
         None, description="Attribution shown on the map for the basemap (HTML allowed)."
     )
 
+    embed_ancestors: str = Field(
+        "*",
+        description="Sites that may show the embeddable map (/embed) in a frame: a CSP "
+        "frame-ancestors source list (e.g. https://council.example 'self'); * (default): "
+        "any site, as the map holds only public data. Every other page may not be framed.",
+    )
+
+    @field_validator("embed_ancestors")
+    @classmethod
+    def _source_list(cls, value: str) -> str:
+        sources = value.split()
+        if not sources or any(c in value for c in ';,"\r\n'):
+            raise ValueError("a space-separated list of CSP sources, like * or https://a.example")
+        return " ".join(sources)
+
     @field_validator("database_url")
     @classmethod
     def _known_backend(cls, value: str) -> str:

@@ -14,6 +14,7 @@ from app.models import Area
 from app.services import users
 from app.services.users import SESSION_LIFETIME
 from app.services.visibility import Viewer
+from app.settings import Settings
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -56,19 +57,28 @@ def sign_in(
     """Sign in with email and password: sets an HttpOnly session cookie for the pages.
 
     Repeated failures for one email or from one address are refused for a while (429)."""
-    limits = request.app.state.rate_limits
-    email = users.normalise_email(body.email)
-    keys = (("sign-in", "email", email), ("sign-in", "client", _client(request)))
-    for key in keys:
-        limits.check(limits.sign_in, *key, what="failed sign-ins")
-    user = users.authenticate(session, email=email, password=body.password)
-    if user is None:
-        for key in keys:
-            limits.count(limits.sign_in, *key)
+    try:
+        user = users.sign_in(
+            session,
+            request.app.state.rate_limits,
+            email=body.email,
+            password=body.password,
+            client=_client(request),
+        )
+    except NotAuthenticated:
         session.commit()
-        raise NotAuthenticated("email or password is wrong")
+        raise
     secret = users.start_session(session, user, key=settings.secret_key.get_secret_value())
     session.commit()
+    set_session_cookie(request, response, settings, secret)
+    viewer = users.viewer_of(user)
+    return _me(session, viewer)
+
+
+def set_session_cookie(
+    request: Request, response: Response, settings: Settings, secret: str
+) -> None:
+    """Put a page session id in the HttpOnly, SameSite=Lax session cookie (Secure over https)."""
     secure = request.url.scheme == "https" or (settings.base_url or "").startswith("https:")
     response.set_cookie(
         SESSION_COOKIE,
@@ -79,8 +89,6 @@ def sign_in(
         samesite="lax",
         path="/",
     )
-    viewer = users.viewer_of(user)
-    return _me(session, viewer)
 
 
 def _me(session: Session, viewer: Viewer) -> Me:

@@ -50,6 +50,11 @@ AREA_FIELDS = AreaFields(
     parent="msoa11cd",
 )
 CENTROID_FILE = "lsoa11_population_weighted_centroids.geojson"
+# The local authority's outline, when the folder has it: residents search for the place by its
+# English or Welsh name ("Caerdydd"), and the LSOAs get it as their county.
+AUTHORITY_LEVEL = "local_authority"
+AUTHORITY_FILE = "local_authority_boundary.geojson"
+AUTHORITY_FIELDS = AreaFields(code="lad_code", name_en="lad_name", name_cy="lad_name_cy")
 WIMD_FILE = "wimd2019_lsoa11.csv"
 WIMD_META = PROJECT_DIR / "data" / "indicators" / "wimd2019.json"
 POSTCODE_FILE = "postcodes.csv"
@@ -147,6 +152,22 @@ def _area_folder(session: Session, area_dir: Path, progress: Progress | None) ->
                 source=AREA_FILE,  # as `assetmap import areas` names it
             ),
         ),
+    ]
+    if (area_dir / AUTHORITY_FILE).is_file():
+        steps.append(
+            (
+                AUTHORITY_FILE,
+                lambda: import_areas(
+                    session,
+                    path=area_dir / AUTHORITY_FILE,
+                    level=AUTHORITY_LEVEL,
+                    fields=AUTHORITY_FIELDS,
+                    repair=True,
+                    source=AUTHORITY_FILE,
+                ),
+            )
+        )
+    steps += [
         (
             f"{WIMD_FILE} + {WIMD_META.name}",
             lambda: import_indicators(

@@ -67,6 +67,11 @@ class SpatialBackend(Protocol):
         """Rows whose geometry intersects bbox, through the spatial index, rechecked exactly."""
         ...
 
+    def point_in_bbox(self, table_name: str, geom: Any, pk: Any, bbox: BBox) -> ColumnElement[bool]:
+        """in_bbox for a POINT column: the same rows, rechecked by comparing coordinates (no
+        geometry predicate: for the 100k points of a map view)."""
+        ...
+
     def within_m(
         self, table_name: str, geom: Any, pk: Any, lon: float, lat: float, radius_m: float
     ) -> ColumnElement[bool]:

@@ -77,6 +77,10 @@ class PostGIS:
         """ST_Intersects with a constant envelope: the GiST index answers, then the exact test."""
         return func.ST_Intersects(geom, _envelope(bbox))
 
+    def point_in_bbox(self, table_name: str, geom: Any, pk: Any, bbox: BBox) -> ColumnElement[bool]:
+        """in_bbox: PostGIS tests a point against a box cheaply already."""
+        return self.in_bbox(table_name, geom, pk, bbox)
+
     def within_m(
         self, table_name: str, geom: Any, pk: Any, lon: float, lat: float, radius_m: float
     ) -> ColumnElement[bool]:

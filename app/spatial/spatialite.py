@@ -109,6 +109,15 @@ class SpatiaLite:
             func.ST_Intersects(geom, _envelope(bbox)) == 1,
         )
 
+    def point_in_bbox(self, table_name: str, geom: Any, pk: Any, bbox: BBox) -> ColumnElement[bool]:
+        """R*Tree candidates, rechecked on the coordinates (ST_Intersects costs as much again)."""
+        x, y = func.ST_X(geom), func.ST_Y(geom)
+        return and_(
+            self._index_candidates(table_name, geom, pk, bbox),
+            x.between(bbox.minx, bbox.maxx),
+            y.between(bbox.miny, bbox.maxy),
+        )
+
     def within_m(
         self, table_name: str, geom: Any, pk: Any, lon: float, lat: float, radius_m: float
     ) -> ColumnElement[bool]:

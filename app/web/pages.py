@@ -1,56 +1,78 @@
 """Pages for people: each at /path (English, or as negotiated) and at /cy/path (Welsh)."""
 
-from collections.abc import Callable
-from typing import Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
-from app.api.access import PUBLIC, Public
+from app.api.access import Public
 from app.api.deps import SessionDep, SettingsDep
 from app.i18n import translations
-from app.maps.assets import AssetPin, build_assets_map
+from app.maps.assets import build_assets_map
 from app.maps.base import Basemap, page_parts
-from app.web.language import WELSH_PREFIX, page_language
-from app.web.search import result_items, search
+from app.services.search import clean_filters, search
+from app.web.language import page_language
+from app.web.routing import PageRouter
+from app.web.search import kind_labels, place_items, result_items, result_pins, search_form
 from app.web.templating import render_page
 
-router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
-Endpoint = Callable[..., HTMLResponse]
+router = PageRouter()
+page = router.page
+
+# Repeatable filters (?theme=food&theme=housing).
+Filter = Annotated[list[str] | None, Query()]
+# More than any form sends; the rest of a hand-made address is ignored.
+MAX_FILTERS = 100
 
 
-def page(path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
-    """Register a GET page at `path` and at its Welsh twin under /cy."""
-
-    def register(endpoint: Endpoint) -> Endpoint:
-        for prefix in ("", WELSH_PREFIX):
-            router.add_api_route(prefix + path, endpoint, methods=["GET"], **options)
-        return endpoint
-
-    return register
-
-
-@page("/", dependencies=[Depends(PUBLIC)])
-def home(request: Request) -> HTMLResponse:
-    """The home page: search for what is near a postcode or by name."""
-    return render_page(request, page_language(request), "home.html")
+@page("/")
+def home(request: Request, session: SessionDep, viewer: Public) -> HTMLResponse:
+    """The home page: search for what is near a postcode, a place or you, by name."""
+    language = page_language(request)
+    form = search_form(session, language.lang)
+    return render_page(request, language, "home.html", viewer=viewer, form=form)
 
 
 @page("/search")
 def search_page(
-    request: Request, session: SessionDep, settings: SettingsDep, viewer: Public, q: str = ""
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: Public,
+    q: str = "",
+    near: str = "",
+    theme: Filter = None,
+    kind: Filter = None,
 ) -> HTMLResponse:
-    """Search results: a list, then a map of the same assets."""
+    """Search results: matching places, then a list of assets, then a map of the same assets."""
     language = page_language(request)
     lang = language.lang
-    results = search(session, viewer=viewer, query=q)
-    items = result_items(results, lang)
+    filters = clean_filters(
+        session, themes=(theme or [])[:MAX_FILTERS], kinds=(kind or [])[:MAX_FILTERS]
+    )
+    results = search(session, query=q, near=near[:100], filters=filters)
+    kept_near = near if results.near is not None else ""
+    form = search_form(session, lang, query=results.query, near=kept_near, filters=filters)
+    area_items = result_items(results.area_records, lang)
+    items = result_items(results.records, lang)
+    everything = result_items(results.all_records, lang)
     map_parts = None
-    if items:
-        pins = [AssetPin(i.name, i.record["lon"], i.record["lat"], i.name_lang) for i in items]
+    if everything:
         label = translations(lang).gettext("Map of the results")
-        basemap = Basemap.from_settings(settings)
-        map_parts = page_parts(build_assets_map(pins, basemap, label=label))
+        m = build_assets_map(
+            result_pins(everything, lang), Basemap.from_settings(settings), label=label
+        )
+        map_parts = page_parts(m)
     return render_page(
-        request, language, "search.html", results=results, items=items, map=map_parts
+        request,
+        language,
+        "search.html",
+        viewer=viewer,
+        form=form,
+        results=results,
+        places=place_items(results.places, lang),
+        area_items=area_items,
+        items=items,
+        kinds=kind_labels(lang),
+        map=map_parts,
     )

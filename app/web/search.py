@@ -1,77 +1,142 @@
-"""What the resident's search box finds: assets near a postcode, or assets by name."""
+"""How search pages show things: names in the page's language (or visibly in the other), the
+search form's filters, and map pins that link to each asset's page."""
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound
-from app.schemas.assets import normalise_postcode
-from app.services.assets import AssetFilters, Near, list_assets
-from app.services.postcodes import lookup_postcode
-from app.services.visibility import Viewer
-
-MAX_QUERY = 200
-RESULTS = 50
-POSTCODE_RADIUS_M = 1000.0
+from app.i18n import translations
+from app.maps.assets import AssetPin
+from app.services.search import PUBLIC_KINDS, Place, SearchFilters
+from app.services.themes import list_themes
+from app.web.language import localised
 
 
-@dataclass
-class SearchResults:
-    """The assets a search found (at most RESULTS), and how the query was read."""
+def kind_labels(lang: str) -> dict[str, str]:
+    """The public kinds' names in a language."""
+    _ = translations(lang).gettext
+    return {
+        "group": _("Group"),
+        "space": _("Space"),
+        "organisation": _("Organisation"),
+        "service": _("Service"),
+        "business": _("Business"),
+        "culture": _("Culture"),
+    }
 
-    query: str
-    records: list[dict[str, Any]] = field(default_factory=list)
-    postcode: str | None = None
-    postcode_unknown: bool = False
-    more: bool = False
 
-
-def search(session: Session, *, viewer: Viewer, query: str) -> SearchResults:
-    """A postcode finds the assets within 1 km of it, nearest first; other text finds assets
-    whose English or Welsh name or description contains it. People are never included."""
-    query = " ".join(query.split())[:MAX_QUERY]
-    results = SearchResults(query=query)
-    if not query:
-        return results
-    # Pages show people to nobody, whoever is signed in: only as counts, elsewhere.
-    viewer = replace(viewer, with_people=False)
-    try:
-        postcode = normalise_postcode(query)
-    except ValueError:
-        filters = AssetFilters(q=query)
-    else:
-        results.postcode = postcode
-        try:
-            found = lookup_postcode(session, postcode)
-        except NotFound:
-            results.postcode_unknown = True
-            return results
-        filters = AssetFilters(near=Near(found.lon, found.lat, POSTCODE_RADIUS_M))
-    page = list_assets(session, viewer=viewer, filters=filters, limit=RESULTS)
-    results.records = page.records
-    results.more = page.next_cursor is not None
-    return results
+def theme_labels(session: Session, lang: str) -> dict[str, str]:
+    """Every active theme's label in a language, in taxonomy order."""
+    return {t.code: t.label_cy if lang == "cy" else t.label_en for t in list_themes(session)}
 
 
 @dataclass(frozen=True)
-class ResultItem:
-    """One result as a page shows it: the record, and its name in the page's language or,
-    failing that, in the other (`name_lang` says which)."""
+class Option:
+    """A checkbox of the search form: its value, label and whether it is ticked."""
 
-    record: dict[str, Any]
-    name: str
-    name_lang: str
+    value: str
+    label: str
+    checked: bool
 
 
-def result_items(results: SearchResults, lang: str) -> list[ResultItem]:
-    """The results, named for a page in `lang`."""
-    return [ResultItem(r, *display_name(r, lang)) for r in results.records]
+@dataclass(frozen=True)
+class SearchForm:
+    """What the search form shows: the text, the point searched near (kept when filters
+    change), and the theme and kind checkboxes."""
+
+    query: str
+    near: str
+    themes: list[Option]
+    kinds: list[Option]
+
+    @property
+    def filtered(self) -> bool:
+        """Whether any filter is ticked (the filters then start open)."""
+        return any(o.checked for o in [*self.themes, *self.kinds])
+
+
+def search_form(
+    session: Session,
+    lang: str,
+    *,
+    query: str = "",
+    near: str = "",
+    filters: SearchFilters | None = None,
+) -> SearchForm:
+    """The search form for a page in `lang`, filled in with the search shown."""
+    filters = filters or SearchFilters()
+    kinds = kind_labels(lang)
+    return SearchForm(
+        query=query,
+        near=near,
+        themes=[
+            Option(code, label, code in filters.themes)
+            for code, label in theme_labels(session, lang).items()
+        ],
+        kinds=[Option(k, kinds[k], k in filters.kinds) for k in PUBLIC_KINDS],
+    )
 
 
 def display_name(record: dict[str, Any], lang: str) -> tuple[str, str]:
     """An asset's name in the page's language, else in the other one: (text, its language)."""
-    first, second = ("name_cy", "name_en") if lang == "cy" else ("name_en", "name_cy")
-    if record.get(first):
-        return record[first], lang
-    return record.get(second) or "", "en" if lang == "cy" else "cy"
+    return bilingual(record, "name", lang)
+
+
+def bilingual(record: dict[str, Any], stem: str, lang: str) -> tuple[str, str]:
+    """A text field (`stem`_en / `stem`_cy) in the page's language, else in the other one:
+    (text, its language)."""
+    other = "en" if lang == "cy" else "cy"
+    if record.get(f"{stem}_{lang}"):
+        return record[f"{stem}_{lang}"], lang
+    return record.get(f"{stem}_{other}") or "", other
+
+
+@dataclass(frozen=True)
+class ResultItem:
+    """One result as a page shows it: the record, its name in the page's language or, failing
+    that, in the other (`name_lang` says which), and the path of its page."""
+
+    record: dict[str, Any]
+    name: str
+    name_lang: str
+    href: str
+
+
+def result_items(records: Sequence[dict[str, Any]], lang: str) -> list[ResultItem]:
+    """The records, named and linked for a page in `lang`."""
+    return [
+        ResultItem(r, *display_name(r, lang), localised(f"/assets/{r['id']}", lang))
+        for r in records
+    ]
+
+
+@dataclass(frozen=True)
+class PlaceItem:
+    """A matched place as a page shows it: its name (and that name's language) and link."""
+
+    place: Place
+    name: str
+    name_lang: str
+    href: str
+
+
+def place_items(places: Sequence[Place], lang: str) -> list[PlaceItem]:
+    """The places, named and linked to their area page for a page in `lang`."""
+    items = []
+    for place in places:
+        name, name_lang = bilingual(vars(place), "name", lang)
+        items.append(
+            PlaceItem(place, name or place.code, name_lang, localised(f"/areas/{place.code}", lang))
+        )
+    return items
+
+
+def result_pins(items: Sequence[ResultItem], lang: str) -> list[AssetPin]:
+    """A map pin per result, its popup linking to the asset's page."""
+    link_text = translations(lang).gettext("See details")
+    return [
+        AssetPin(i.name, i.record["lon"], i.record["lat"], i.name_lang, i.href, link_text)
+        for i in items
+    ]

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from app.i18n import LANGUAGE_NAMES, translations
+from app.services.visibility import ANONYMOUS, Viewer
 from app.web.language import PageLanguage, localised, remember, twin_url
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -35,9 +36,11 @@ def render_page(
     template: str,
     *,
     status_code: int = 200,
+    viewer: Viewer | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    """A page from a template, in the page's language, with the shell's links filled in."""
+    """A page from a template, in the page's language, with the shell's links filled in;
+    `viewer` (who is signed in, if anyone) decides the shell's sign-in or connector links."""
     lang = language.lang
     other = "en" if lang == "cy" else "cy"
     html = (
@@ -49,6 +52,7 @@ def render_page(
             other_lang_name=LANGUAGE_NAMES[other],
             twin_url=twin_url(request, language),
             url=lambda path: localised(path, lang),
+            viewer=viewer or ANONYMOUS,
             **context,
         )
     )

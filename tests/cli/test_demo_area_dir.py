@@ -73,7 +73,7 @@ def test_every_lsoa_is_loaded_with_names_population_and_weighted_centroid(
     loaded: Loaded, engine: Engine
 ) -> None:
     with Session(engine) as session:
-        areas = session.scalars(select(Area)).all()
+        areas = session.scalars(select(Area).where(Area.level == "lsoa")).all()
     assert len(areas) == 214
     assert all(a.level == "lsoa" and a.name_en and a.name_cy for a in areas)
     assert all(a.population and a.centroid_kind == "population_weighted" for a in areas)
@@ -98,7 +98,18 @@ def test_postcodes_and_mapped_assets_are_loaded_and_assets_assigned_to_areas(
 ) -> None:
     assert loaded.after_first["postcodes"] == 7679
     assert loaded.after_first["assets"] == 107
-    assert loaded.after_first["asset_areas"] == 107  # every asset lies in one Cardiff LSOA
+    # every asset lies in one Cardiff LSOA and in the local authority
+    assert loaded.after_first["asset_areas"] == 2 * 107
+
+
+def test_the_local_authority_is_loaded_with_its_welsh_name(loaded: Loaded, engine: Engine) -> None:
+    with Session(engine) as session:
+        (authority,) = session.scalars(select(Area).where(Area.level == "local_authority")).all()
+    assert (authority.code, authority.name_en, authority.name_cy) == (
+        "W06000015",
+        "Cardiff",
+        "Caerdydd",
+    )
 
 
 def test_gap_analysis_and_postcode_lookup_work_on_the_loaded_area(loaded: Loaded) -> None:
@@ -118,6 +129,7 @@ def test_a_second_run_changes_nothing(loaded: Loaded) -> None:
     assert loaded.second.exit_code == 0, loaded.second.output
     for expected in (
         "214 lsoa areas: 0 created, 0 updated, 214 unchanged",
+        "1 local_authority areas: 0 created, 0 updated, 1 unchanged",
         "indicators 0 created, 0 updated, 18 unchanged",
         "values 0 created, 0 updated, 3852 unchanged",
         "7679 postcodes: 0 created, 0 updated, 7679 unchanged",

@@ -67,3 +67,12 @@ def visit(browser: Browser, web: LiveServer) -> Iterator[Visit]:
     v = open_visit(browser, web.url)
     yield v
     v.context.close()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Browser tests run on the embedded default only: a page is the same HTML whichever
+    database answered, and every query a page runs is tested on both backends without the
+    browser (tests/web TestClient tests, tests/api, tests/services). Halves the slowest tests."""
+    if "browser" in metafunc.fixturenames:
+        metafunc.parametrize("backend_name", ["spatialite"], scope="session")

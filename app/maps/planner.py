@@ -1,0 +1,354 @@
+"""Planner maps: need by area (a decile choropleth), gap categories, reported gaps and asset
+layers on one overlay map; an area's outline with its gaps; and a static SVG of the same for print.
+
+Everything here is built from plain data (AreaShade, GapPin, LayerNames): no session, no
+catalogue. The page passes the words, already in its language; user text goes through
+app/maps/text.py. Polygons are simplified and rounded so a county's areas stay small on the page.
+"""
+
+import html
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+import shapely
+from branca.element import MacroElement
+from folium.template import Template
+from folium.utilities import remove_empty
+from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
+
+from app.maps.base import Basemap, OfflineMap, new_map
+from app.maps.live import live_assets_layer
+from app.maps.text import geojson_layer, map_text, tooltip
+
+# Viridis in ten steps, light (decile 1, least need) to dark (decile 10, most need):
+# sequential, readable in greyscale and with every common colour-vision deficiency.
+DECILE_COLOURS = (
+    "#fde725", "#b5de2b", "#6ece58", "#35b779", "#1f9e89",
+    "#26828e", "#31688e", "#3e4989", "#482878", "#440154",
+)  # fmt: skip
+NO_VALUE_COLOUR = "#d9d9d9"
+# Gap categories: an outline colour (Okabe-Ito, colour-blind safe) and an SVG pattern each
+# (defined in templates/_planner_patterns.html), so they differ without colour too.
+CATEGORY_COLOURS = {
+    "priority": "#d55e00",
+    "strength": "#0072b2",
+    "well_served": "#009e73",
+    "low_need": "#5a5a5a",
+}
+CATEGORIES = tuple(CATEGORY_COLOURS)
+PATTERN_PREFIX = "planner-gap-"
+DEFICIT_ICON = "/static/img/planner-deficit.svg"
+DEFICIT_ICON_SIZE = (26, 26)
+# Degrees: ~20-35 m on the ground in Wales; a pixel or two at zoom 14, where areas are read.
+SIMPLIFY_TOLERANCE = 0.0003
+DECIMALS = 5
+DETAIL_FIELDS = ("name", "code", "value", "decile", "category", "assets", "people")
+
+
+def decile_colour(decile: int | None) -> str:
+    """The fill colour of a need decile (1-10, 10 = most need); grey for no value."""
+    return DECILE_COLOURS[decile - 1] if decile else NO_VALUE_COLOUR
+
+
+def pattern_fill(category: str) -> str:
+    """The SVG fill of a gap category: its pattern in the page's <defs>."""
+    return f"url(#{PATTERN_PREFIX}{category})"
+
+
+@dataclass(frozen=True)
+class AreaShade:
+    """One area as the planner map draws it: its outline, need decile and gap category (None:
+    not known), and the words its tooltip shows, by DETAIL_FIELDS name."""
+
+    code: str
+    geometry: BaseGeometry
+    decile: int | None
+    category: str | None
+    details: dict[str, str]
+
+
+@dataclass(frozen=True)
+class GapPin:
+    """A reported service gap (deficit) as a marker: its title (in `lang`) and its point."""
+
+    title: str
+    lon: float
+    lat: float
+    lang: str
+
+
+@dataclass(frozen=True)
+class LayerNames:
+    """The words of a planner map, in the page's language."""
+
+    label: str
+    need: str
+    gaps: str
+    deficits: str
+    # The tooltip's labels, by DETAIL_FIELDS name.
+    details: dict[str, str]
+
+
+def small_geometry(geom: BaseGeometry, tolerance: float = SIMPLIFY_TOLERANCE) -> dict[str, Any]:
+    """An area's outline as GeoJSON, simplified (topology kept) and rounded to 5 decimals."""
+    simple = geom.simplify(tolerance, preserve_topology=True)
+    rounded = shapely.set_precision(simple, 10**-DECIMALS, mode="pointwise")
+    shape = rounded if not rounded.is_empty else simple
+    return _rounded(mapping(shape))
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, DECIMALS)
+    if isinstance(value, list | tuple):
+        return [_rounded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return value
+
+
+def areas_collection(areas: Sequence[AreaShade]) -> dict[str, Any]:
+    """The areas as a GeoJSON FeatureCollection (small outlines; details and category)."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": a.code,
+                "geometry": small_geometry(a.geometry),
+                "properties": {
+                    **{name: a.details.get(name, "") for name in DETAIL_FIELDS},
+                    "category": a.category or "",
+                    "decile": a.details.get("decile", ""),
+                    "shade": a.decile or 0,
+                },
+            }
+            for a in areas
+        ],
+    }
+
+
+def bounds_of_areas(areas: Sequence[AreaShade]) -> tuple[float, float, float, float] | None:
+    """The lon/lat box around the areas (None when there are none)."""
+    if not areas:
+        return None
+    boxes = [a.geometry.bounds for a in areas]
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+class GapCategoryLayer(folium.map.Layer):
+    """The gap categories drawn over the areas of another GeoJson layer (the same outlines,
+    copied in the browser, so the page carries them once); not interactive, so the tooltips of
+    the layer below still open."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.geoJson({{ this.source.get_name() }}.toGeoJSON(), {
+                interactive: false,
+                style: function (feature) {
+                    var styles = {{ this.styles|tojson }};
+                    return styles[feature.properties.category] || {stroke: false, fill: false};
+                }
+            });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, source: folium.GeoJson, *, name: str, show: bool = True) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "GapCategoryLayer"
+        self.source = source
+        self.styles = {
+            category: {
+                "color": colour,
+                "weight": 2.5,
+                "opacity": 1,
+                "fillColor": pattern_fill(category),
+                "fillOpacity": 1,
+            }
+            for category, colour in CATEGORY_COLOURS.items()
+        }
+
+
+class ServedIcon(folium.CustomIcon):
+    """A marker image served by this site (folium's CustomIcon reads a /path as a local file)."""
+
+    def __init__(self, url: str, size: tuple[int, int]) -> None:
+        MacroElement.__init__(self)  # not CustomIcon's: it would open `url` as a file
+        self._name = "icon"
+        width, height = size
+        self.options = remove_empty(
+            icon_url=url, icon_size=size, icon_anchor=(width // 2, height // 2)
+        )
+
+
+def add_gap_pins(parent: folium.map.Layer | folium.Map, pins: Sequence[GapPin]) -> None:
+    """A marker per reported gap: its title as alt text and tooltip; never who reported it."""
+    for pin in pins:
+        folium.Marker(
+            location=[pin.lat, pin.lon],
+            alt=pin.title,
+            icon=ServedIcon(DEFICIT_ICON, DEFICIT_ICON_SIZE),
+            tooltip=tooltip(pin.title),
+        ).add_to(parent)
+
+
+def need_layer(areas: Sequence[AreaShade], names: LayerNames) -> folium.GeoJson:
+    """The areas filled by need decile, each with a tooltip of its details."""
+    fields = [f for f in DETAIL_FIELDS if f in names.details]
+    return geojson_layer(
+        areas_collection(areas),
+        fields=fields,
+        aliases=[names.details[f] for f in fields],
+        name=map_text(names.need),
+        overlay=True,
+        control=True,
+        show=True,
+        style_function=_need_style,
+        highlight_function=lambda _feature: {"weight": 3, "color": "#000000"},
+    )
+
+
+def _need_style(feature: dict[str, Any]) -> dict[str, Any]:
+    shade = feature["properties"].get("shade") or None
+    return {
+        "fillColor": decile_colour(shade),
+        "fillOpacity": 0.75,
+        "color": "#ffffff",
+        "weight": 0.8,
+    }
+
+
+def build_planner_map(
+    areas: Sequence[AreaShade],
+    pins: Sequence[GapPin],
+    basemap: Basemap,
+    *,
+    names: LayerNames,
+    lang: str,
+    theme: str | None,
+    asset_layers: Sequence[tuple[str, str]] = (),
+) -> OfflineMap:
+    """The overlay map: need deciles, gap categories over them, reported gaps, and one live
+    layer of published assets per (kind, layer name) for the theme; a layer control."""
+    m = new_map(basemap, label=names.label, bounds=bounds_of_areas(areas), max_zoom=15)
+    need = need_layer(areas, names)
+    need.add_to(m)
+    GapCategoryLayer(need, name=map_text(names.gaps), show=theme is not None).add_to(m)
+    gaps = folium.FeatureGroup(name=map_text(names.deficits), overlay=True, control=True)
+    add_gap_pins(gaps, pins)
+    gaps.add_to(m)
+    for kind, layer_name in asset_layers:
+        live_assets_layer(
+            name=map_text(layer_name),
+            lang=lang,
+            kinds=[kind],
+            themes=[theme] if theme else None,
+            show=False,
+        ).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    return m
+
+
+def build_area_map(
+    area: AreaShade, pins: Sequence[GapPin], basemap: Basemap, *, names: LayerNames
+) -> OfflineMap:
+    """One area's outline (tooltip: its name) with the reported gaps in or near it."""
+    boxes = [area.geometry.bounds] + [(p.lon, p.lat, p.lon, p.lat) for p in pins]
+    bounds = (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+    m = new_map(basemap, label=names.label, bounds=bounds, max_zoom=16)
+    fields = [f for f in DETAIL_FIELDS if f in names.details]
+    geojson_layer(
+        areas_collection([area]),
+        fields=fields,
+        aliases=[names.details[f] for f in fields],
+        name=map_text(names.need),
+        style_function=lambda _feature: {
+            "color": "#0b3d2e",
+            "weight": 3,
+            "fillColor": "#0b3d2e",
+            "fillOpacity": 0.08,
+        },
+    ).add_to(m)
+    add_gap_pins(m, pins)
+    return m
+
+
+# ---- a static map for print --------------------------------------------------------------------
+
+
+def static_map_svg(
+    areas: Sequence[AreaShade],
+    pins: Sequence[GapPin],
+    *,
+    label: str,
+    show_categories: bool = True,
+    width: int = 800,
+) -> str:
+    """The areas (by need decile, gap category patterns over them) and reported gaps as one
+    inline SVG: a map that prints as it is, with no script. `label` names it for screen readers;
+    each area and gap has a <title>."""
+    bounds = bounds_of_areas(areas)
+    if bounds is None:
+        return ""
+    minx, miny, maxx, maxy = bounds
+    # Equirectangular, scaled by the cosine of the middle latitude: right for a county.
+    kx = math.cos(math.radians((miny + maxy) / 2))
+    span_x = max((maxx - minx) * kx, 1e-9)
+    span_y = max(maxy - miny, 1e-9)
+    scale = width / span_x
+    height = max(1, round(span_y * scale))
+
+    def point(x: float, y: float) -> str:
+        return f"{(x - minx) * kx * scale:.1f} {(maxy - y) * scale:.1f}"
+
+    def path(geom: BaseGeometry) -> str:
+        simple = geom.simplify(SIMPLIFY_TOLERANCE, preserve_topology=True)
+        parts = []
+        for polygon in getattr(simple, "geoms", [simple]):
+            for ring in [polygon.exterior, *polygon.interiors]:
+                coords = list(ring.coords)
+                parts.append("M" + " L".join(point(x, y) for x, y in coords) + "Z")
+        return "".join(parts)
+
+    out = [
+        f'<svg class="planner-static-map" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{html.escape(label)}" xmlns="http://www.w3.org/2000/svg">'
+    ]
+    for area in areas:
+        name = html.escape(area.details.get("name", area.code))
+        out.append(
+            f'<path d="{path(area.geometry)}" fill="{decile_colour(area.decile)}" '
+            f'stroke="#1b1b1b" '
+            f'stroke-width="0.6"><title>{name}</title></path>'
+        )
+        if show_categories and area.category in CATEGORY_COLOURS:
+            out.append(
+                f'<path d="{path(area.geometry)}" fill="{pattern_fill(area.category)}" '
+                f'stroke="{CATEGORY_COLOURS[area.category]}" stroke-width="1.5" '
+                f'aria-hidden="true"/>'
+            )
+    for pin in pins:
+        x, y = point(pin.lon, pin.lat).split()
+        out.append(
+            f'<g transform="translate({x} {y})"><title>{html.escape(pin.title)}</title>'
+            '<path d="M0 -10 L10 7 L-10 7Z" fill="#ffffff" stroke="#1b1b1b" stroke-width="2"/>'
+            '<path d="M0 -3 V2" stroke="#1b1b1b" stroke-width="2"/></g>'
+        )
+    out.append("</svg>")
+    return "".join(out)

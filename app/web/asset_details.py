@@ -1,0 +1,127 @@
+"""How an asset's page shows its details: opening hours by day, accessibility features,
+languages (and the Welsh active offer), contact links and dates, in the page's language."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date
+
+from app.i18n import translations
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Babel's locale for each page language's dates ("4 March 2024", "4 Mawrth 2024").
+DATE_LOCALES = {"en": "en_GB", "cy": "cy"}
+
+
+def day_names(lang: str) -> dict[str, str]:
+    """The days of the week in a language, Monday first."""
+    _ = translations(lang).gettext
+    return {
+        "mon": _("Monday"),
+        "tue": _("Tuesday"),
+        "wed": _("Wednesday"),
+        "thu": _("Thursday"),
+        "fri": _("Friday"),
+        "sat": _("Saturday"),
+        "sun": _("Sunday"),
+    }
+
+
+def accessibility_labels(lang: str) -> dict[str, str]:
+    """The accessibility vocabulary (app/schemas/assets.py Accessibility) in a language."""
+    _ = translations(lang).gettext
+    return {
+        "step_free_access": _("Step-free access"),
+        "accessible_toilet": _("Accessible toilet"),
+        "hearing_loop": _("Hearing loop"),
+        "blue_badge_parking": _("Blue Badge parking"),
+        "assistance_dogs_welcome": _("Assistance dogs welcome"),
+        "quiet_space": _("Quiet space"),
+        "large_print": _("Large print"),
+        "bsl_interpreter": _("British Sign Language interpreter"),
+        "changing_places_toilet": _("Changing Places toilet"),
+        "seating": _("Seating"),
+    }
+
+
+def language_name(code: str, lang: str) -> str:
+    """A language's name (ISO 639 code) in the page's language: our own words for Welsh,
+    English and British Sign Language, Babel's (CLDR) for the rest, else the code."""
+    _ = translations(lang).gettext
+    ours = {"cy": _("Welsh"), "en": _("English"), "bfi": _("British Sign Language")}
+    if code in ours:
+        return ours[code]
+    return Locale.parse(DATE_LOCALES[lang]).languages.get(code) or code
+
+
+@dataclass(frozen=True)
+class OpeningDay:
+    """One row of the opening hours table: a day and its periods ('09:00', '12:30')."""
+
+    day: str
+    name: str
+    periods: list[tuple[str, str]]
+
+
+def opening_days(hours: list[dict[str, str]], lang: str) -> list[OpeningDay]:
+    """The opening periods grouped by day, Monday first, each day's periods by time; days
+    with no periods are left out."""
+    names = day_names(lang)
+    rows = []
+    for day in DAYS:
+        periods = sorted((h["opens"], h["closes"]) for h in hours if h.get("day") == day)
+        if periods:
+            rows.append(OpeningDay(day, names[day], periods))
+    return rows
+
+
+def long_date(value: datetime, lang: str) -> str:
+    """A date written out for a page in `lang` ('4 March 2024', '4 Mawrth 2024')."""
+    return format_date(value.date(), format="long", locale=DATE_LOCALES[lang])
+
+
+def website_href(url: str | None) -> str | None:
+    """A website to link to: only http(s) addresses (anything else is shown as text)."""
+    if url and url.lower().startswith(("https://", "http://")):
+        return url
+    return None
+
+
+def phone_href(phone: str | None) -> str | None:
+    """A tel: link for a phone number (digits and a leading +), or None."""
+    if not phone:
+        return None
+    digits = "".join(c for c in phone if c.isdigit())
+    return f"tel:{'+' if phone.strip().startswith('+') else ''}{digits}" if digits else None
+
+
+@dataclass(frozen=True)
+class AssetDetails:
+    """Everything the asset page shows beyond the record itself, already in its language."""
+
+    hours: list[OpeningDay]
+    accessibility: list[str]
+    languages: list[tuple[str, str]]
+    welsh_offer: bool
+    themes: list[str]
+    verified: str | None
+    website: str | None
+    phone: str | None
+
+
+def asset_details(record: dict[str, Any], lang: str, themes: dict[str, str]) -> AssetDetails:
+    """The record's details for a page in `lang`; `themes` labels theme codes."""
+    labels = accessibility_labels(lang)
+    verified = record.get("last_verified_at")
+    return AssetDetails(
+        hours=opening_days(record.get("opening_hours") or [], lang),
+        accessibility=[labels.get(a, a) for a in record.get("accessibility") or []],
+        languages=[(c, language_name(c, lang)) for c in record.get("languages") or []],
+        welsh_offer="cy" in (record.get("languages") or []),
+        themes=[label for code, label in themes.items() if code in (record.get("themes") or [])],
+        verified=long_date(verified, lang) if verified else None,
+        website=website_href(record.get("website")),
+        phone=phone_href(record.get("phone")),
+    )

@@ -1,0 +1,58 @@
+"""Resident pages: an asset's page, suggest-an-asset, report-a-problem and
+request-an-introduction forms."""
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from app.api.access import Public
+from app.api.deps import SessionDep, SettingsDep
+from app.errors import NotFound
+from app.i18n import translations
+from app.maps.assets import AssetPin, build_assets_map
+from app.maps.base import Basemap, page_parts
+from app.services.search import public_asset
+from app.web.asset_details import asset_details
+from app.web.language import page_language
+from app.web.routing import PageRouter
+from app.web.search import bilingual, kind_labels, theme_labels
+from app.web.templating import render_page
+
+router = PageRouter()
+page = router.page
+
+# ---- the asset page ----------------------------------------------------------------------------
+
+
+@page("/assets/{asset_id}")
+def asset_page(
+    request: Request, asset_id: str, session: SessionDep, settings: SettingsDep, viewer: Public
+) -> HTMLResponse:
+    """One published asset: what it is, where, when it is open, accessibility, languages and
+    contact, with a map. Anything else (missing, pending, a person) is not found, for anyone."""
+    if not asset_id.isascii() or not asset_id.isdigit():
+        raise NotFound(f"asset {asset_id!r} not found")
+    record = public_asset(session, int(asset_id))
+    language = page_language(request)
+    lang = language.lang
+    name, name_lang = bilingual(record, "name", lang)
+    description, description_lang = bilingual(record, "description", lang)
+    label = translations(lang).gettext("Map showing where %(name)s is") % {"name": name}
+    pin = AssetPin(name, record["lon"], record["lat"], name_lang)
+    m = build_assets_map([pin], Basemap.from_settings(settings), label=label)
+    return render_page(
+        request,
+        language,
+        "asset.html",
+        viewer=viewer,
+        asset=record,
+        name=name,
+        name_lang=name_lang,
+        description=description,
+        description_lang=description_lang,
+        kind=kind_labels(lang).get(record["kind"], record["kind"]),
+        details=asset_details(record, lang, theme_labels(session, lang)),
+        map=page_parts(m),
+    )
+
+
+# ---- end of the asset page ---------------------------------------------------------------------

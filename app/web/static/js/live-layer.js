@@ -1,0 +1,279 @@
+/* The live assets layer (app/maps/live.py): on load and after every move, fetch the clusters
+ * or points of the current view from /api/v1/map/assets and draw them; keep the list twin
+ * (templates/_live_list.html) and its download links showing the same view.
+ *
+ * User text (asset names) reaches the DOM only through textContent and DOM nodes handed to
+ * Leaflet: never innerHTML, never an HTML string to bindPopup/bindTooltip.
+ */
+(function () {
+  "use strict";
+
+  function fill(template, n) {
+    return template.replace("%(num)d", String(n));
+  }
+
+  function plural(forms, lang, n) {
+    var category = "other";
+    try {
+      category = new Intl.PluralRules(lang).select(n);
+    } catch (e) {
+      category = n === 1 ? "one" : "other";
+    }
+    return fill(forms[category] || forms.other, n);
+  }
+
+  function element(tag, text, attributes) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) {
+      node.textContent = text;
+    }
+    Object.keys(attributes || {}).forEach(function (name) {
+      node.setAttribute(name, attributes[name]);
+    });
+    return node;
+  }
+
+  // An asset's name in the page's language, else in the other, with that language's code.
+  function nameOf(properties, lang) {
+    var first = lang === "cy" ? "name_cy" : "name_en";
+    var second = lang === "cy" ? "name_en" : "name_cy";
+    if (properties[first]) {
+      return { text: properties[first], lang: lang };
+    }
+    return { text: properties[second] || "", lang: lang === "cy" ? "en" : "cy" };
+  }
+
+  // The name as a span (marked with its language when it is the other one) and, when it fell
+  // back, the visible note "(in English)" / "(in Welsh)".
+  function nameNodes(name, config) {
+    var nodes = [];
+    var span = element("span", name.text);
+    if (name.lang !== config.lang) {
+      span.setAttribute("lang", name.lang);
+    }
+    nodes.push(span);
+    if (name.lang !== config.lang) {
+      nodes.push(document.createTextNode(" "));
+      var note = name.lang === "en" ? config.messages.inEnglish : config.messages.inWelsh;
+      nodes.push(element("span", note, { "class": "live-fallback" }));
+    }
+    return nodes;
+  }
+
+  function popupNode(feature, name, config) {
+    var box = element("div", null, { "class": "live-popup" });
+    var title = element("strong");
+    nameNodes(name, config).forEach(function (node) {
+      title.appendChild(node);
+    });
+    box.appendChild(title);
+    box.appendChild(element("br"));
+    box.appendChild(
+      element("a", config.messages.more, {
+        href: config.assetPath + encodeURIComponent(String(feature.properties.id)),
+      })
+    );
+    return box;
+  }
+
+  // The view as the API's bbox: clamped to the world and to the largest box it accepts.
+  function viewBox(map, maxDegrees) {
+    var bounds = map.getBounds();
+    var centre = map.getCenter();
+    var half = maxDegrees / 2;
+    var west = Math.max(bounds.getWest(), centre.lng - half, -180);
+    var east = Math.min(bounds.getEast(), centre.lng + half, 180);
+    var south = Math.max(bounds.getSouth(), centre.lat - half, -90);
+    var north = Math.min(bounds.getNorth(), centre.lat + half, 90);
+    return [west, south, east, north]
+      .map(function (v) {
+        return v.toFixed(6);
+      })
+      .join(",");
+  }
+
+  function query(config, box) {
+    var params = new URLSearchParams();
+    params.set("bbox", box);
+    config.kinds.forEach(function (kind) {
+      params.append("kind", kind);
+    });
+    config.themes.forEach(function (theme) {
+      params.append("theme", theme);
+    });
+    return params;
+  }
+
+  function listParts(config) {
+    var region = document.getElementById(config.listId);
+    if (!region) {
+      return null;
+    }
+    return {
+      region: region,
+      summary: region.querySelector("[data-live-summary]"),
+      items: region.querySelector("[data-live-items]"),
+      downloads: region.querySelectorAll("a[data-live-download]"),
+    };
+  }
+
+  function attach(layer, config) {
+    var map = null;
+    var controller = null;
+    var list = null;
+    var maxDegrees = config.maxDegrees || 10;
+
+    function setSummary(text) {
+      if (list && list.summary) {
+        list.summary.textContent = text;
+      }
+    }
+
+    function updateDownloads(box) {
+      if (!list) {
+        return;
+      }
+      Array.prototype.forEach.call(list.downloads, function (link) {
+        var params = query(config, box);
+        params.set("f", link.getAttribute("data-live-download"));
+        link.setAttribute("href", config.download + "?" + params.toString());
+      });
+    }
+
+    function drawClusters(body) {
+      body.features.forEach(function (feature) {
+        var count = feature.properties.count;
+        var coordinates = feature.geometry.coordinates;
+        var size = count < 10 ? 30 : count < 100 ? 36 : count < 1000 ? 42 : 50;
+        var label = element("span", String(count), { "aria-hidden": "true" });
+        var icon = L.divIcon({
+          html: label,
+          className: "live-cluster",
+          iconSize: [size, size],
+        });
+        var marker = L.marker([coordinates[1], coordinates[0]], { icon: icon, keyboard: true });
+        marker.on("add", function () {
+          var node = marker.getElement();
+          if (node) {
+            node.setAttribute("aria-label", plural(config.messages.cluster, config.lang, count));
+          }
+        });
+        marker.on("click", function () {
+          map.setView(marker.getLatLng(), Math.min(map.getZoom() + 2, map.getMaxZoom()));
+        });
+        layer.addLayer(marker);
+      });
+    }
+
+    function drawPoints(body) {
+      body.features.forEach(function (feature) {
+        var coordinates = feature.geometry.coordinates;
+        var name = nameOf(feature.properties, config.lang);
+        var marker = L.marker([coordinates[1], coordinates[0]], { alt: name.text, keyboard: true });
+        marker.bindTooltip(element("span", name.text, name.lang === config.lang ? {} : { lang: name.lang }));
+        marker.bindPopup(popupNode(feature, name, config));
+        layer.addLayer(marker);
+      });
+    }
+
+    function fillList(body) {
+      if (!list) {
+        return;
+      }
+      var items = list.items;
+      while (items && items.firstChild) {
+        items.removeChild(items.firstChild);
+      }
+      if (body.total === 0) {
+        setSummary(config.messages.none);
+      } else if (body.mode === "clusters") {
+        setSummary(plural(config.messages.zoomIn, config.lang, body.total));
+      } else {
+        setSummary(plural(config.messages.inView, config.lang, body.total));
+        body.features.forEach(function (feature) {
+          var name = nameOf(feature.properties, config.lang);
+          var item = element("li");
+          var link = element("a", null, {
+            href: config.assetPath + encodeURIComponent(String(feature.properties.id)),
+          });
+          nameNodes(name, config).forEach(function (node) {
+            link.appendChild(node);
+          });
+          item.appendChild(link);
+          items.appendChild(item);
+        });
+      }
+      if (items) {
+        items.hidden = body.mode !== "points" || body.total === 0;
+      }
+    }
+
+    function load() {
+      if (!map) {
+        return;
+      }
+      if (controller) {
+        controller.abort();
+      }
+      var mine = new AbortController();
+      controller = mine;
+      var box = viewBox(map, maxDegrees);
+      var params = query(config, box);
+      params.set("zoom", String(Math.round(map.getZoom())));
+      updateDownloads(box);
+      var container = map.getContainer();
+      container.setAttribute("aria-busy", "true");
+      fetch(config.api + "?" + params.toString(), {
+        signal: mine.signal,
+        headers: { Accept: "application/geo+json" },
+      })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error("HTTP " + response.status);
+          }
+          return response.json();
+        })
+        .then(function (body) {
+          if (controller !== mine || !map) {
+            return;
+          }
+          layer.clearLayers();
+          if (body.mode === "clusters") {
+            drawClusters(body);
+          } else {
+            drawPoints(body);
+          }
+          fillList(body);
+          container.setAttribute("data-live-mode", body.mode);
+          container.setAttribute("data-loaded", "true");
+          container.removeAttribute("aria-busy");
+        })
+        .catch(function (error) {
+          if (error && error.name === "AbortError") {
+            return;
+          }
+          container.removeAttribute("aria-busy");
+          setSummary(config.messages.failed);
+        });
+    }
+
+    layer.on("add", function () {
+      map = layer._map;
+      list = listParts(config);
+      map.on("moveend", load);
+      load();
+    });
+    layer.on("remove", function () {
+      if (controller) {
+        controller.abort();
+        controller = null;
+      }
+      if (map) {
+        map.off("moveend", load);
+      }
+      map = null;
+    });
+  }
+
+  window.AssetmapLive = { attach: attach };
+})();
