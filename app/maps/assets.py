@@ -3,10 +3,8 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import folium
-
 from app.maps.base import Basemap, OfflineMap, new_map
-from app.maps.text import popup, tooltip
+from app.maps.text import marker, popup
 
 
 @dataclass(frozen=True)
@@ -36,10 +34,7 @@ def build_assets_map(pins: Sequence[AssetPin], basemap: Basemap, *, label: str) 
     m = new_map(basemap, label=label, bounds=bounds_of(pins))
     for pin in pins:
         link = (pin.href, pin.link_text) if pin.href else None
-        folium.Marker(
-            location=[pin.lat, pin.lon],
-            alt=pin.name,
-            tooltip=tooltip(pin.name),
-            popup=popup(pin.name, link=link, lang=pin.lang),
-        ).add_to(m)
+        marker(pin.lat, pin.lon, pin.name, popup=popup(pin.name, link=link, lang=pin.lang)).add_to(
+            m
+        )
     return m

@@ -22,7 +22,7 @@ from shapely.geometry.base import BaseGeometry
 
 from app.maps.base import Basemap, OfflineMap, new_map
 from app.maps.live import live_assets_layer
-from app.maps.text import geojson_layer, map_text, tooltip
+from app.maps.text import geojson_layer, map_text, marker
 
 # Viridis in ten steps, light (decile 1, least need) to dark (decile 10, most need):
 # sequential, readable in greyscale and with every common colour-vision deficiency.
@@ -195,11 +195,8 @@ class ServedIcon(folium.CustomIcon):
 def add_gap_pins(parent: folium.map.Layer | folium.Map, pins: Sequence[GapPin]) -> None:
     """A marker per reported gap: its title as alt text and tooltip; never who reported it."""
     for pin in pins:
-        folium.Marker(
-            location=[pin.lat, pin.lon],
-            alt=pin.title,
-            icon=ServedIcon(DEFICIT_ICON, DEFICIT_ICON_SIZE),
-            tooltip=tooltip(pin.title),
+        marker(
+            pin.lat, pin.lon, pin.title, icon=ServedIcon(DEFICIT_ICON, DEFICIT_ICON_SIZE)
         ).add_to(parent)
 
 

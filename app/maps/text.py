@@ -2,12 +2,18 @@
 
 folium does not make text safe. It writes popup and tooltip HTML into JavaScript template
 literals (`...`), so `${...}` runs even in HTML-escaped text, and GeoJsonTooltip/GeoJsonPopup
-put feature properties into the page as raw HTML. `map_text` HTML-escapes and also encodes
-backslash, backtick and `$` as character references, which the browser shows as typed.
-A test fails if folium's Popup, Tooltip, GeoJsonTooltip or GeoJsonPopup is built elsewhere.
+put feature properties into the page as raw HTML. Worse, branca renders each element's script
+once, then compiles the output as a Jinja template and renders it again: `{{ 7*7 }}` in a
+name became 49, on the server (template injection, found by tests/web/test_every_page.py).
+`map_text` HTML-escapes and also encodes backslash, backtick, `$`, `{` and `}` as character
+references, which the browser shows as typed; `marker` writes alt text as a JavaScript string
+whose braces are escapes (\u007b), for the same reason.
+A test fails if folium's Popup, Tooltip, GeoJsonTooltip, GeoJsonPopup or Marker is built
+elsewhere.
 """
 
 import html
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -15,7 +21,11 @@ import folium
 from folium.template import Template
 
 # Character references: inert inside a template literal, shown as the character in HTML.
-_TEMPLATE_LITERAL = str.maketrans({"\\": "&#92;", "`": "&#96;", "$": "&#36;"})
+_TEMPLATE_LITERAL = str.maketrans(
+    {"\\": "&#92;", "`": "&#96;", "$": "&#36;", "{": "&#123;", "}": "&#125;"}
+)
+# JavaScript string escapes for what branca's second (Jinja) render would read as a tag.
+_JINJA_IN_JS = str.maketrans({"{": "\\u007b", "}": "\\u007d", "%": "\\u0025", "#": "\\u0023"})
 
 
 class _Popup(folium.Popup):
@@ -34,8 +44,54 @@ class _Popup(folium.Popup):
 
 
 def map_text(value: object) -> str:
-    """Text (any value) made safe for a map: HTML-escaped; backslash, backtick, $ encoded."""
+    """Text (any value) made safe for a map: HTML-escaped; backslash, backtick, $, braces
+    encoded."""
     return html.escape(str(value), quote=True).translate(_TEMPLATE_LITERAL)
+
+
+class _Marker(folium.Marker):
+    """folium's Marker with its alt text written as a JavaScript string that no template
+    engine reads as a tag (see the module docstring)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.marker(
+                {{ this.location|tojson }},
+                Object.assign({{ this.options|tojavascript }}, {alt: {{ this.alt_js }}})
+            ).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, location: Sequence[float], alt: str, **kwargs: Any) -> None:
+        super().__init__(location=location, **kwargs)
+        self.alt_js = js_string(alt)
+
+
+def js_string(value: object) -> str:
+    """A JavaScript string literal of the text (JSON, with <, >, &, ', braces, % and # as
+    escapes): safe inside a <script> and through branca's second render."""
+    text = json.dumps(str(value), ensure_ascii=False)
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027")):
+        text = text.replace(char, escape)
+    return text.translate(_JINJA_IN_JS)
+
+
+def marker(
+    lat: float,
+    lon: float,
+    name: object,
+    *,
+    popup: folium.Popup | None = None,
+    icon: Any = None,
+) -> folium.Marker:
+    """A marker named `name`: its alt text (what screen readers say) and its tooltip, exactly
+    as given; with `popup` (from `popup()`) and `icon` when given."""
+    options: dict[str, Any] = {"popup": popup} if popup is not None else {}
+    if icon is not None:
+        options["icon"] = icon
+    return _Marker([lat, lon], str(name), tooltip=tooltip(name), **options)
 
 
 def tooltip(text: object, **kwargs: Any) -> folium.Tooltip:

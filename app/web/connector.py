@@ -5,13 +5,13 @@ app/web/connector_pages.py) are included in this router.
 
 Every connector page is for connectors and admins (the Editor rule) and shows only their own
 patch; it is the one place where person-linked records (skill, volunteer) of that patch appear.
-Refusals become pages (app/web/connector_access.py).
+Refusals become pages (app/web/errors.py).
 """
 
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.api.access import Editor
@@ -28,26 +28,23 @@ from app.services import patches
 from app.services.themes import list_themes
 from app.services.visibility import Viewer
 from app.web import connector_pages, sign_in
-from app.web.connector_access import PageErrorRoute
 from app.web.connector_forms import (
     COMMON_LANGUAGES,
     DAYS,
     FEATURES,
     AssetForm,
-    Form,
     blank_values,
     parse_asset_form,
-    read_form,
     service_error,
     values_of,
 )
+from app.web.forms import FormDep
 from app.web.language import localised, page_language
 from app.web.routing import PageRouter
 from app.web.templating import render_page
 
-router = PageRouter(route_class=PageErrorRoute)
+router = PageRouter()
 page = router.page
-FormDep = Annotated[Form, Depends(read_form)]
 AssetId = Annotated[int, Path(ge=1, le=MAX_ID)]
 FORM_MAP_ZOOM = 17
 

@@ -1,17 +1,16 @@
-"""Reading the sign-in and connector forms: the posted fields, a safe `next`, and the asset form.
+"""Reading the sign-in and connector forms: a safe `next`, and the asset form.
 
-Forms are posted as application/x-www-form-urlencoded (no files), read here without
-python-multipart. The asset form is checked in two steps: first what a person can get wrong
-on the form (missing name, place, times), with messages in the page's language; then the API's
-own schema (AssetCreate/AssetUpdate), whose errors are mapped back to the form's fields.
+Forms are read by app/web/forms.py. The asset form is checked in two steps: first what a
+person can get wrong on the form (missing name, place, times), with messages in the page's
+language; then the API's own schema (AssetCreate/AssetUpdate), whose errors are mapped back to
+the form's fields.
 """
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
-from fastapi import Request
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -21,8 +20,8 @@ from app.models import CONSENT_METHODS, KINDS, PERSON_KINDS
 from app.schemas.assets import Accessibility, AssetCreate, AssetUpdate, normalise_postcode
 from app.schemas.people import MAX_CONSENT
 from app.services.postcodes import lookup_postcode
+from app.web.forms import Form
 
-MAX_FIELDS = 400
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FEATURES: tuple[str, ...] = Accessibility.__args__  # type: ignore[attr-defined]
 COMMON_LANGUAGES = ("cy", "en", "bfi")
@@ -44,19 +43,6 @@ TEXT_FIELDS = (
     "consent_expires_at",
 )
 BLANK_HOURS = 3
-Form = dict[str, list[str]]
-
-
-async def read_form(request: Request) -> Form:
-    """The posted form fields (each a list of its values); empty for any other content type."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/x-www-form-urlencoded":
-        return {}
-    body = (await request.body()).decode("utf-8", errors="replace")
-    fields: Form = {}
-    for name, value in parse_qsl(body, keep_blank_values=True, max_num_fields=MAX_FIELDS):
-        fields.setdefault(name, []).append(value)
-    return fields
 
 
 def first(form: Form, name: str) -> str:

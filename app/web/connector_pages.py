@@ -8,7 +8,7 @@ someone else with a message (409).
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -24,15 +24,14 @@ from app.services import introductions as intro_service
 from app.services import moderation, people
 from app.services.patches import EXPIRING_DAYS
 from app.services.visibility import Viewer
-from app.web.connector_access import PageErrorRoute
-from app.web.connector_forms import Checker, Form, consent_expiry, first, read_form
+from app.web.connector_forms import Checker, consent_expiry, first
+from app.web.forms import FormDep
 from app.web.language import localised, page_language
 from app.web.routing import PageRouter
 from app.web.templating import render_page
 
-router = PageRouter(route_class=PageErrorRoute)
+router = PageRouter()
 page = router.page
-FormDep = Annotated[Form, Depends(read_form)]
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 REASON_MAX = 2000
 

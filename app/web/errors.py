@@ -11,6 +11,9 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
+from app.api.access import get_viewer
+from app.errors import AssetmapError
+from app.services.visibility import ANONYMOUS, Viewer
 from app.web.language import localised, page_language
 from app.web.templating import render_page
 
@@ -22,6 +25,14 @@ def is_page(request: Request) -> bool:
     """Whether this request is for a page (an HTML answer) rather than data."""
     path = request.url.path
     return not any(path == p.rstrip("/") or path.startswith(p) for p in DATA_PREFIXES)
+
+
+def _viewer(request: Request) -> Viewer:
+    """Who is signed in, for the page header (anonymous when that cannot be told)."""
+    try:
+        return get_viewer(request, request.headers.get("authorization"))
+    except AssetmapError:
+        return ANONYMOUS
 
 
 def error_page(
@@ -43,6 +54,7 @@ def error_page(
         language,
         "error.html",
         status_code=status,
+        viewer=_viewer(request),
         status=status,
         fields=fields or [],
         retry_minutes=None if retry_after is None else max(1, -(-retry_after // 60)),

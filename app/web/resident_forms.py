@@ -11,7 +11,6 @@ introduction's answer (how many people near offer the theme: counts only) is the
 
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
-from urllib.parse import parse_qsl
 
 from fastapi import Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -32,6 +31,7 @@ from app.services.assets import extent_of_assets, get_asset
 from app.services.postcodes import lookup_postcode
 from app.services.visibility import ANONYMOUS, Viewer
 from app.spatial.geometry import check_lon_lat
+from app.web.forms import FormDep
 from app.web.language import localised, page_language
 from app.web.routing import PageRouter
 from app.web.search import display_name, kind_labels, theme_labels
@@ -40,7 +40,6 @@ from app.web.templating import render_page
 router = PageRouter()
 page = router.page
 
-MAX_FIELDS = 100
 SUGGESTED_KINDS: tuple[str, ...] = SuggestedKind.__args__  # type: ignore[attr-defined]
 # Pages show no person-linked asset to anyone: reports are about what the public can see.
 PUBLIC_VIEW = replace(ANONYMOUS, with_people=False)
@@ -68,29 +67,12 @@ class FormFields:
         return list(self.values.get(name, []))
 
 
-async def read_form(request: Request) -> FormFields:
-    """The request's urlencoded form (empty for any other body)."""
-    content_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if content_type != "application/x-www-form-urlencoded":
-        return FormFields({})
-    body = (await request.body()).decode("latin-1")
-    try:
-        pairs = parse_qsl(
-            body,
-            keep_blank_values=True,
-            encoding="utf-8",
-            errors="replace",
-            max_num_fields=MAX_FIELDS,
-        )
-    except ValueError as exc:
-        raise InvalidInput(("body",), f"more than {MAX_FIELDS} form fields") from exc
-    values: dict[str, list[str]] = {}
-    for name, value in pairs:
-        values.setdefault(name, []).append(value)
-    return FormFields(values)
+async def read_fields(form: FormDep) -> FormFields:
+    """The posted form (app/web/forms.py) with first-value and all-values access."""
+    return FormFields(form)
 
 
-FormDep = Annotated[FormFields, Depends(read_form)]
+FieldsDep = Annotated[FormFields, Depends(read_fields)]
 
 
 # ---- errors ------------------------------------------------------------------------------------
@@ -387,7 +369,7 @@ def suggest_form(
 
 @page("/suggest", methods=("POST",))
 def suggest(
-    request: Request, session: SessionDep, settings: SettingsDep, viewer: Public, form: FormDep
+    request: Request, session: SessionDep, settings: SettingsDep, viewer: Public, form: FieldsDep
 ) -> Response:
     """Store a valid suggestion as pending (hidden until a connector publishes it) and go to
     the thank-you page; otherwise show the form again with what to put right (422)."""
@@ -484,7 +466,7 @@ def report_form(
 
 @page("/assets/{asset_id}/report", methods=("POST",))
 def report(
-    request: Request, asset_id: AssetId, session: SessionDep, viewer: Public, form: FormDep
+    request: Request, asset_id: AssetId, session: SessionDep, viewer: Public, form: FieldsDep
 ) -> Response:
     """Record a valid report for the connectors and go to the thank-you page; otherwise show
     the form again with what to put right (422)."""
@@ -583,7 +565,7 @@ def introduction_form(
 
 @page("/introductions/new", methods=("POST",))
 def request_introduction(
-    request: Request, session: SessionDep, settings: SettingsDep, viewer: SignedIn, form: FormDep
+    request: Request, session: SessionDep, settings: SettingsDep, viewer: SignedIn, form: FieldsDep
 ) -> HTMLResponse:
     """Send a request to the connectors of the area and show how many people near offer the
     theme (counts only); otherwise show the form again with what to put right (422)."""

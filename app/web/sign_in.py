@@ -1,8 +1,6 @@
 """The sign-in and sign-out pages: the same session cookie and rate limits as /api/v1/auth."""
 
-from typing import Annotated
-
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.api.access import SESSION_COOKIE, Public
@@ -11,15 +9,14 @@ from app.api.deps import SessionDep, SettingsDep
 from app.errors import NotAuthenticated, TooManyRequests
 from app.i18n import translations
 from app.services import users
-from app.web.connector_access import PageErrorRoute
-from app.web.connector_forms import Form, first, read_form, safe_next
+from app.web.connector_forms import first, safe_next
+from app.web.forms import FormDep
 from app.web.language import PageLanguage, localised, page_language
 from app.web.routing import PageRouter
 from app.web.templating import render_page
 
-router = PageRouter(route_class=PageErrorRoute)
+router = PageRouter()
 page = router.page
-FormDep = Annotated[Form, Depends(read_form)]
 
 
 def _form(

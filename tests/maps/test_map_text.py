@@ -1,8 +1,12 @@
 """Text on maps is shown exactly as typed and never runs: the escaping helper and its builders."""
 
+import html
+import json
+
 import folium
 import pytest
 
+from app.maps.assets import AssetPin, build_assets_map
 from app.maps.base import Basemap, new_map, page_parts
 from app.maps.text import escaped_features, geojson_layer, map_text, popup, tooltip
 
@@ -21,7 +25,7 @@ def test_map_text_escapes_html_and_template_literal_characters() -> None:
     for raw in ("<", ">", "`", "$", "\\", '"', "'"):
         assert raw not in text
     assert text.startswith(
-        "&lt;img src=x onerror=alert(1)&gt; &#36;{alert(2)} &#96;tick&#96; &#92;"
+        "&lt;img src=x onerror=alert(1)&gt; &#36;&#123;alert(2)&#125; &#96;tick&#96; &#92;"
     )
 
 
@@ -32,7 +36,7 @@ def test_map_text_accepts_any_value() -> None:
 
 def test_a_tooltip_holds_only_escaped_text() -> None:
     script = _script(tooltip(PAYLOAD))
-    assert "&lt;img src=x onerror=alert(1)&gt; &#36;{alert(2)} &#96;tick&#96;" in script
+    assert "&lt;img src=x onerror=alert(1)&gt; &#36;&#123;alert(2)&#125; &#96;tick&#96;" in script
     assert "${alert" not in script and "<img" not in script
 
 
@@ -89,3 +93,21 @@ def test_geojson_layer_escapes_fields_and_aliases() -> None:
     assert '["\\u0026lt;b\\u0026gt;Name\\u0026lt;/b\\u0026gt;"]' in script
     with pytest.raises(ValueError, match="tooltip"):
         geojson_layer(data, fields=["name"], aliases=["Name"], details="sidebar")
+
+
+# branca renders each element's output a second time as a Jinja template: none may run.
+TEMPLATE_TAGS = ["{{ 7*7 }} club", "{% if 1 %}choir{% endif %}", "{# gone #} hall", "{{7*'7'}}"]
+
+
+@pytest.mark.parametrize("name", TEMPLATE_TAGS)
+def test_template_tags_in_names_are_never_evaluated(name: str) -> None:
+    pins = [AssetPin(name, -3.1, 51.4, "en", "/assets/1", name)]
+    script = page_parts(build_assets_map(pins, Basemap(), label="Map")).script
+    for evaluated in ("49 club", "7777777", "<strong>choir</strong>", "<strong> hall</strong>"):
+        assert evaluated not in script
+    alt = script.split("{alt: ", 1)[1].split("})", 1)[0]
+    assert json.loads(alt) == name  # the marker's alt text, exactly as given
+    shown = map_text(name)
+    assert "{" not in shown and "}" not in shown
+    assert html.unescape(shown) == name
+    assert f"<strong>{shown}</strong>" in script  # the popup's title

@@ -74,7 +74,7 @@ def test_an_assets_map_has_a_named_marker_per_pin_and_fits_them() -> None:
     pins = [AssetPin("Hall", -3.2, 51.4, "en"), AssetPin("Neuadd", -3.1, 51.5, "cy")]
     script = page_parts(build_assets_map(pins, Basemap(), label="Map")).script
     assert script.count("L.marker(") == 2
-    assert '"alt": "Hall"' in script and '"alt": "Neuadd"' in script
+    assert '{alt: "Hall"}' in script and '{alt: "Neuadd"}' in script
     assert "[[51.4, -3.2], [51.5, -3.1]]" in script  # fitBounds
 
 

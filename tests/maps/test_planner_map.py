@@ -95,7 +95,7 @@ def test_area_names_reach_the_map_escaped() -> None:
     script = _script([_shade("W01", -3.3, 5, "strength", HOSTILE)], [])
     assert "<img" not in script and "${alert" not in script and "`hall`" not in script
     # HTML-escaped with $ and ` as references, then JSON with & as \u0026 (Jinja's tojson).
-    escaped = "&lt;img src=x onerror=alert(1)&gt; &#36;{alert(2)} &#96;hall&#96;"
+    escaped = "&lt;img src=x onerror=alert(1)&gt; &#36;&#123;alert(2)&#125; &#96;hall&#96;"
     assert json.dumps(escaped).replace("&", "\\u0026") in script
     assert "fewer than 5" in script
 
@@ -104,9 +104,9 @@ def test_reported_gaps_are_markers_named_by_their_title() -> None:
     pins = [GapPin(HOSTILE, -3.25, 51.45, "en"), GapPin("No bus after 7pm", -3.15, 51.45, "en")]
     script = _script([_shade("W01", -3.3, 5, None, "Splott")], pins)
     assert script.count("L.marker(") == 2
-    assert '"alt": "No bus after 7pm"' in script
+    assert '{alt: "No bus after 7pm"}' in script
     assert "/static/img/planner-deficit.svg" in script
-    assert "<img src=x" not in script.replace('"alt": "<img src=x', "")
+    assert "<img src=x" not in script
 
 
 def test_the_area_map_shows_the_outline_and_its_gaps() -> None:

@@ -90,7 +90,7 @@ def test_the_results_come_before_their_map(
     html = client.get("/search", params={"q": "splott"}).text
     assert html.index('<ol class="results"') < html.index('class="folium-map"')
     assert '<script src="/static/vendor/leaflet/leaflet.js"></script>' in html
-    assert '"alt": "Splott lunch club"' in html
+    assert '{alt: "Splott lunch club"}' in html
 
 
 def test_search_by_postcode_finds_what_is_within_a_kilometre_nearest_first(

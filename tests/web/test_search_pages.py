@@ -1,6 +1,7 @@
 """Search pages (no browser): places and their assets, "use my location", theme and kind
 filters, links to each asset's page from the list and the map, and never people."""
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -26,7 +27,7 @@ def listed(html: str) -> list[str]:
 
 def mapped(html: str) -> list[str]:
     """The names of the map's markers (their alt text)."""
-    return re.findall(r'"alt": "(.*?)"', html)
+    return [json.loads(alt) for alt in re.findall(r'\{alt: ("(?:[^"\\]|\\.)*")\}', html)]
 
 
 @pytest.fixture

@@ -165,14 +165,83 @@
       });
     }
 
+    function drawPoint(feature) {
+      var coordinates = feature.geometry.coordinates;
+      var name = nameOf(feature.properties, config.lang);
+      var marker = L.marker([coordinates[1], coordinates[0]], { alt: name.text, keyboard: true });
+      marker.bindTooltip(element("span", name.text, name.lang === config.lang ? {} : { lang: name.lang }));
+      marker.bindPopup(popupNode(feature, name, config));
+      layer.addLayer(marker);
+    }
+
+    // Points whose markers would overlap on screen (same building, next door) are drawn as one
+    // numbered marker: overlapping markers hide each other from pointers and touch (WCAG 2.5.8).
+    // It zooms in to them, or at the closest zoom opens a list of links to each.
+    function drawStack(features) {
+      var bounds = L.latLngBounds(features.map(function (feature) {
+        var c = feature.geometry.coordinates;
+        return [c[1], c[0]];
+      }));
+      var count = features.length;
+      var icon = L.divIcon({
+        html: element("span", String(count), { "aria-hidden": "true" }),
+        className: "live-cluster",
+        iconSize: [30, 30],
+      });
+      var marker = L.marker(bounds.getCenter(), { icon: icon, keyboard: true });
+      marker.on("add", function () {
+        var node = marker.getElement();
+        if (node) {
+          node.setAttribute("aria-label", plural(config.messages.cluster, config.lang, count));
+        }
+      });
+      if (map.getZoom() >= map.getMaxZoom()) {
+        var listNode = element("ul", null, { class: "live-stack" });
+        features.forEach(function (feature) {
+          var name = nameOf(feature.properties, config.lang);
+          var item = element("li");
+          var link = element("a", null, {
+            href: config.assetPath + encodeURIComponent(String(feature.properties.id)),
+          });
+          nameNodes(name, config).forEach(function (node) {
+            link.appendChild(node);
+          });
+          item.appendChild(link);
+          listNode.appendChild(item);
+        });
+        marker.bindPopup(listNode);
+      } else {
+        marker.on("click", function () {
+          map.fitBounds(bounds, { maxZoom: map.getMaxZoom() });
+        });
+      }
+      layer.addLayer(marker);
+    }
+
     function drawPoints(body) {
+      var stacks = [];
       body.features.forEach(function (feature) {
-        var coordinates = feature.geometry.coordinates;
-        var name = nameOf(feature.properties, config.lang);
-        var marker = L.marker([coordinates[1], coordinates[0]], { alt: name.text, keyboard: true });
-        marker.bindTooltip(element("span", name.text, name.lang === config.lang ? {} : { lang: name.lang }));
-        marker.bindPopup(popupNode(feature, name, config));
-        layer.addLayer(marker);
+        var c = feature.geometry.coordinates;
+        var at = map.latLngToLayerPoint([c[1], c[0]]);
+        var stack = null;
+        for (var i = 0; i < stacks.length && !stack; i++) {
+          // Leaflet's marker is 25 x 41 px: closer than that, two would overlap.
+          if (Math.abs(stacks[i].at.x - at.x) < 26 && Math.abs(stacks[i].at.y - at.y) < 42) {
+            stack = stacks[i];
+          }
+        }
+        if (stack) {
+          stack.features.push(feature);
+        } else {
+          stacks.push({ at: at, features: [feature] });
+        }
+      });
+      stacks.forEach(function (stack) {
+        if (stack.features.length === 1) {
+          drawPoint(stack.features[0]);
+        } else {
+          drawStack(stack.features);
+        }
       });
     }
 
