@@ -3,8 +3,8 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.maps.base import Basemap, OfflineMap, new_map
-from app.maps.text import marker, popup
+from app.maps.base import Basemap, OfflineMap, OfflineMarkerCluster, new_map
+from app.maps.text import js_string, marker, popup
 
 
 @dataclass(frozen=True)
@@ -28,13 +28,46 @@ def bounds_of(pins: Sequence[AssetPin]) -> tuple[float, float, float, float] | N
     return min(lons), min(lats), max(lons), max(lats)
 
 
-def build_assets_map(pins: Sequence[AssetPin], basemap: Basemap, *, label: str) -> OfflineMap:
+# Markers closer than this on screen are drawn as one numbered marker: overlapping markers hide
+# each other from pointers and touch (WCAG 2.5.8); it zooms in to them, or spreads them out at
+# the closest zoom.
+STACK_PX = 24
+LIVE_LAYER_CSS = ("assetmap_live_layer_css", "/static/css/live-layer.css")
+
+
+def stack_icon(label: str) -> str:
+    """The JavaScript that draws a stack of markers: its count, and `label: count` for screen
+    readers (DOM text only; the label is a JavaScript string with its braces escaped)."""
+    return f"""function (cluster) {{
+        var n = cluster.getChildCount();
+        var box = document.createElement("span");
+        var said = document.createElement("span");
+        said.className = "visually-hidden";
+        said.textContent = {js_string(label)} + ": " + n;
+        var shown = document.createElement("span");
+        shown.setAttribute("aria-hidden", "true");
+        shown.textContent = String(n);
+        box.appendChild(said);
+        box.appendChild(shown);
+        return L.divIcon({{html: box, className: "live-cluster", iconSize: [30, 30]}});
+    }}"""
+
+
+def build_assets_map(
+    pins: Sequence[AssetPin], basemap: Basemap, *, label: str, stack_label: str
+) -> OfflineMap:
     """A map with a marker per pin (alt text and tooltip: the name; popup: name and link),
-    fitted to the pins."""
+    fitted to the pins; markers that would overlap are stacked (`stack_label`: what a screen
+    reader says before a stack's count, e.g. "Places here")."""
     m = new_map(basemap, label=label, bounds=bounds_of(pins))
+    stack = OfflineMarkerCluster(
+        icon_create_function=stack_icon(stack_label),
+        options={"maxClusterRadius": STACK_PX, "showCoverageOnHover": False},
+    )
+    stack.default_css.append(LIVE_LAYER_CSS)
+    stack.add_to(m)
     for pin in pins:
         link = (pin.href, pin.link_text) if pin.href else None
-        marker(pin.lat, pin.lon, pin.name, popup=popup(pin.name, link=link, lang=pin.lang)).add_to(
-            m
-        )
+        details = popup(pin.name, link=link, lang=pin.lang)
+        marker(pin.lat, pin.lon, pin.name, popup=details).add_to(stack)
     return m

@@ -16,6 +16,7 @@ from branca.element import Figure
 from folium.plugins import MarkerCluster
 from folium.template import Template
 
+from app.maps.text import map_text
 from app.settings import Settings
 
 VENDOR = "/static/vendor"
@@ -56,7 +57,7 @@ class OfflineMap(folium.Map):
 
         {% macro html(this, kwargs) %}
             <div class="folium-map" id={{ this.get_name()|tojson }}
-                 role="region" aria-label="{{ this.label|e }}"></div>
+                 role="region" aria-label="{{ this.label_html }}"></div>
         {% endmacro %}
 
         {% macro script(this, kwargs) %}
@@ -90,6 +91,8 @@ class OfflineMap(folium.Map):
     def __init__(self, *, label: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.label = label
+        # Escaped here, braces too: branca renders this output again as a Jinja template.
+        self.label_html = map_text(label)
         # Copies: folium's add_js_link changes the list in place, which would change every map.
         self.default_js = list(LEAFLET_JS)
         self.default_css = list(LEAFLET_CSS)
@@ -117,6 +120,9 @@ def new_map(
     """An empty map with the basemap (if any), fitted to lon/lat bounds (minlon, minlat, maxlon,
     maxlat) when given; `label` names the map for screen readers."""
     m = OfflineMap(label=label, tiles=None, location=None, max_zoom=MAX_ZOOM, control_scale=True)
+    # folium gives the zoom limit only to a tile layer; with no basemap the map needs it itself
+    # (leaflet.markercluster refuses a map without one).
+    m.options["maxZoom"] = MAX_ZOOM
     if basemap.url:
         folium.TileLayer(
             tiles=basemap.url, attr=basemap.attribution, max_zoom=MAX_ZOOM, control=False

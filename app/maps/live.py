@@ -16,6 +16,7 @@ from folium.template import Template
 from app.i18n import translations
 
 LIVE_LAYER_JS = [("assetmap_live_layer", "/static/js/live-layer.js")]
+LIVE_LAYER_CSS = [("assetmap_live_layer_css", "/static/css/live-layer.css")]
 ASSETS_API = "/api/v1/map/assets"
 DOWNLOAD_API = "/api/v1/map/download"
 # The id of the list twin (templates/_live_list.html) a layer fills when it is on the page.
@@ -70,6 +71,7 @@ class LiveAssetsLayer(JSCSSMixin, folium.FeatureGroup):
     """An overlay (a Leaflet FeatureGroup) whose markers come from the server for the view."""
 
     default_js = LIVE_LAYER_JS
+    default_css = LIVE_LAYER_CSS
     _template = Template(
         """
         {% macro script(this, kwargs) %}
@@ -84,6 +86,7 @@ class LiveAssetsLayer(JSCSSMixin, folium.FeatureGroup):
     def __init__(self, *, name: str, config: dict[str, Any], show: bool = True) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self.default_js = list(LIVE_LAYER_JS)
+        self.default_css = list(LIVE_LAYER_CSS)
         self.config = config
 
 

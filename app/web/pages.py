@@ -60,7 +60,10 @@ def search_page(
     if everything:
         label = translations(lang).gettext("Map of the results")
         m = build_assets_map(
-            result_pins(everything, lang), Basemap.from_settings(settings), label=label
+            result_pins(everything, lang),
+            Basemap.from_settings(settings),
+            label=label,
+            stack_label=translations(lang).gettext("Places here"),
         )
         map_parts = page_parts(m)
     return render_page(

@@ -38,7 +38,10 @@ def asset_page(
     description, description_lang = bilingual(record, "description", lang)
     label = translations(lang).gettext("Map showing where %(name)s is") % {"name": name}
     pin = AssetPin(name, record["lon"], record["lat"], name_lang)
-    m = build_assets_map([pin], Basemap.from_settings(settings), label=label)
+    stack_label = translations(lang).gettext("Places here")
+    m = build_assets_map(
+        [pin], Basemap.from_settings(settings), label=label, stack_label=stack_label
+    )
     return render_page(
         request,
         language,

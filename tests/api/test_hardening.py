@@ -95,7 +95,7 @@ def test_created_and_written_responses_carry_the_headers(client: TestClient) -> 
     ("method", "path", "status"),
     [
         ("GET", f"{ASSETS}/999999", 404),
-        ("GET", "/no/such/page", 404),
+        ("GET", "/api/v1/no/such/thing", 404),
         ("GET", f"{ASSETS}?bbox=1,2,3", 422),
         ("POST", ASSETS, 401),
         ("PUT", ASSETS, 405),
@@ -109,6 +109,15 @@ def test_error_responses_carry_the_headers(
     response = client.request(method, path, json=asset_body())
     assert response.status_code == status, response.text
     assert_data_policy(response)
+
+
+def test_an_unknown_page_is_a_page_with_the_page_headers(client: TestClient) -> None:
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    policy = response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy and "script-src 'self'" in policy
+    assert response.headers["x-frame-options"] == "DENY"
 
 
 @pytest.mark.parametrize(

@@ -79,20 +79,22 @@ def world(session: Session, make_user: Callable[..., Any]) -> World:
           "lon": POINT[0], "lat": POINT[1] + 0.001}],
     )  # fmt: skip
     assign_all_assets(session)
-    area = session.scalars(
+    areas = session.scalars(
         select(Area)
         .join(AssetArea, AssetArea.area_id == Area.id)
-        .where(AssetArea.asset_id == ids[0])
-    ).one()
-    area.name_en, area.name_cy = XSS_CORPUS[0], XSS_CORPUS[1]
+        .where(AssetArea.asset_id.in_(ids))
+        .distinct()
+        .order_by(Area.code)
+    ).all()
+    areas[0].name_en, areas[0].name_cy = XSS_CORPUS[0], XSS_CORPUS[1]
     session.commit()
-    make_user("connector", patch=[area.code], password=PASSWORD)
-    return World(ids, pending, "connector1@example.org", area.code)
+    make_user("connector", patch=[a.code for a in areas], password=PASSWORD)
+    return World(ids, pending, "connector1@example.org", areas[0].code)
 
 
 # Values for the path parameters of pages; a page with another parameter fails the test.
 PATH_VALUES: dict[str, Callable[[World], object]] = {
-    "asset_id": lambda w: w.asset_ids[0],
+    "asset_id": lambda w: w.asset_ids[7],  # named with template tags
     "code": lambda w: w.area_code,
 }
 # Query strings that make a page show what it is for (results, a chosen place).
@@ -175,8 +177,11 @@ def test_every_page_is_accessible_and_runs_nothing_it_shows(
 
 
 def test_payload_names_are_shown_exactly(visit: Visit, world: World) -> None:
-    page = visit.go(f"/assets/{world.asset_ids[0]}")
-    assert page.locator("h1").inner_text() == XSS_CORPUS[0]
+    for index in (0, 7):
+        page = visit.go(f"/assets/{world.asset_ids[index]}")
+        assert page.locator("h1").inner_text() == XSS_CORPUS[index]
+        label = page.locator(".folium-map").get_attribute("aria-label")
+        assert label is not None and XSS_CORPUS[index] in label
     page = visit.go("/search?q=payload")
     shown = " ".join(page.locator("main").all_inner_texts())
     for name in XSS_CORPUS:

@@ -87,6 +87,8 @@ def test_the_planner_lists_every_area_before_its_map(client: TestClient, demo: S
     assert "High need and no assets of the theme nearby" in html
     assert "L.control.layers(" in html
     assert html.count("AssetmapLive.attach(") == 6
+    # The asset layers bring their own styles (their clusters were bare numbers without).
+    assert html.count('href="/static/css/live-layer.css"') == 1
     assert "/static/vendor/leaflet/leaflet.js" in html
     assert not re.search(r"(src|href)=\"(https?:)?//", html)
 

@@ -140,8 +140,36 @@
       });
     }
 
+    // Clusters of neighbouring grid cells can fall close together on screen: merge those that
+    // would overlap (their counts add up; the merged one sits at their weighted mean).
+    function merged(features) {
+      var kept = [];
+      features.forEach(function (feature) {
+        var c = feature.geometry.coordinates;
+        var at = map.latLngToLayerPoint([c[1], c[0]]);
+        var n = feature.properties.count;
+        var near = null;
+        for (var i = 0; i < kept.length && !near; i++) {
+          if (kept[i].at.distanceTo(at) < 52) {
+            near = kept[i];
+          }
+        }
+        if (near) {
+          var total = near.n + n;
+          near.lon = (near.lon * near.n + c[0] * n) / total;
+          near.lat = (near.lat * near.n + c[1] * n) / total;
+          near.n = total;
+        } else {
+          kept.push({ at: at, n: n, lon: c[0], lat: c[1] });
+        }
+      });
+      return kept.map(function (k) {
+        return { properties: { count: k.n }, geometry: { coordinates: [k.lon, k.lat] } };
+      });
+    }
+
     function drawClusters(body) {
-      body.features.forEach(function (feature) {
+      merged(body.features).forEach(function (feature) {
         var count = feature.properties.count;
         var coordinates = feature.geometry.coordinates;
         var size = count < 10 ? 30 : count < 100 ? 36 : count < 1000 ? 42 : 50;
