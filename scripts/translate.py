@@ -7,7 +7,8 @@ Under a lock (several people or tools may run it at once): extracts every string
 (as `make messages` does), merges it into app/i18n/{en,cy}, fills English with the source
 text, sets Welsh entries from the JSON files ({"msgid": "msgstr"}, or for a plural
 {"msgid": ["form 0", ..., "form 5"]}), writes the .po files and compiles the .mo files. Prints
-the Welsh entries still untranslated. A JSON entry whose msgid is not in the code is listed and left out.
+the Welsh entries still untranslated. A JSON entry whose msgid is not in the code is listed and
+left out.
 """
 
 import fcntl

@@ -68,6 +68,7 @@ def build_assets_map(
     stack.add_to(m)
     for pin in pins:
         link = (pin.href, pin.link_text) if pin.href else None
-        details = popup(pin.name, link=link, lang=pin.lang)
-        marker(pin.lat, pin.lon, pin.name, popup=details).add_to(stack)
+        marker(pin.lat, pin.lon, pin.name, popup=popup(pin.name, link=link, lang=pin.lang)).add_to(
+            stack
+        )
     return m

@@ -102,7 +102,9 @@ TEMPLATE_TAGS = ["{{ 7*7 }} club", "{% if 1 %}choir{% endif %}", "{# gone #} hal
 @pytest.mark.parametrize("name", TEMPLATE_TAGS)
 def test_template_tags_in_names_are_never_evaluated(name: str) -> None:
     pins = [AssetPin(name, -3.1, 51.4, "en", "/assets/1", name)]
-    script = page_parts(build_assets_map(pins, Basemap(), label="Map")).script
+    script = page_parts(
+        build_assets_map(pins, Basemap(), label="Map", stack_label="Places here")
+    ).script
     for evaluated in ("49 club", "7777777", "<strong>choir</strong>", "<strong> hall</strong>"):
         assert evaluated not in script
     alt = script.split("{alt: ", 1)[1].split("})", 1)[0]

@@ -72,7 +72,9 @@ def test_adding_a_link_to_one_map_leaves_others_alone() -> None:
 
 def test_an_assets_map_has_a_named_marker_per_pin_and_fits_them() -> None:
     pins = [AssetPin("Hall", -3.2, 51.4, "en"), AssetPin("Neuadd", -3.1, 51.5, "cy")]
-    script = page_parts(build_assets_map(pins, Basemap(), label="Map")).script
+    script = page_parts(
+        build_assets_map(pins, Basemap(), label="Map", stack_label="Places here")
+    ).script
     assert script.count("L.marker(") == 2
     assert '{alt: "Hall"}' in script and '{alt: "Neuadd"}' in script
     assert "[[51.4, -3.2], [51.5, -3.1]]" in script  # fitBounds
