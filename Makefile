@@ -3,7 +3,7 @@
 #   make install   Debian packages (when missing), .venv, editable install with dev extras,
 #                  front-end files (npm ci -> app/web/static/vendor) and compiled catalogues
 #   make run       migrate, load the demo data, serve on http://$(HOST):$(PORT)
-#   make test      pytest; PYTEST_ARGS="-k assets -x" passes options through
+#   make test      pytest on every CPU; PYTEST_ARGS="-k assets -x" passes options through
 #   make lint      ruff (lint + format check) and mypy
 #   make bench     bench/run.py; BENCH_ARGS passes options through
 #   make messages  extract page strings into app/i18n/*.po (then translate the new ones)
@@ -75,8 +75,9 @@ run: install
 	$(BIN)/assetmap demo
 	$(BIN)/assetmap serve --host $(HOST) --port $(PORT)
 
+# One process per CPU (pytest-xdist); each has its own SpatiaLite file and PostGIS database.
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check app tests
