@@ -28,9 +28,9 @@ from app.services import patches
 from app.services.themes import list_themes
 from app.services.visibility import Viewer
 from app.web import connector_pages, sign_in
+from app.web.asset_details import accessibility_labels, day_names
 from app.web.connector_forms import (
     COMMON_LANGUAGES,
-    DAYS,
     FEATURES,
     AssetForm,
     blank_values,
@@ -120,33 +120,8 @@ def _labels(lang: str, values: dict[str, Any]) -> dict[str, str]:
 
 def _choices(lang: str, session: Any) -> dict[str, Any]:
     _ = translations(lang).gettext
-    features = {
-        "step_free_access": _("Step-free access"),
-        "accessible_toilet": _("Accessible toilet"),
-        "hearing_loop": _("Hearing loop"),
-        "blue_badge_parking": _("Blue Badge parking"),
-        "assistance_dogs_welcome": _("Assistance dogs welcome"),
-        "quiet_space": _("Quiet space"),
-        "large_print": _("Large print"),
-        "bsl_interpreter": _("British Sign Language interpreter"),
-        "changing_places_toilet": _("Changing Places toilet"),
-        "seating": _("Seating"),
-    }
-    days = dict(
-        zip(
-            DAYS,
-            (
-                _("Monday"),
-                _("Tuesday"),
-                _("Wednesday"),
-                _("Thursday"),
-                _("Friday"),
-                _("Saturday"),
-                _("Sunday"),
-            ),
-            strict=True,
-        )
-    )
+    features = accessibility_labels(lang)
+    days = day_names(lang)
     languages = {"cy": _("Welsh"), "en": _("English"), "bfi": _("British Sign Language")}
     methods = {
         "written": _("In writing"),

@@ -193,6 +193,20 @@
       });
     }
 
+    // A list item linking to an asset's page, its name in the page's language (or marked as
+    // the other's), as DOM text only.
+    function listItem(feature) {
+      var item = element("li");
+      var link = element("a", null, {
+        href: config.assetPath + encodeURIComponent(String(feature.properties.id)),
+      });
+      nameNodes(nameOf(feature.properties, config.lang), config).forEach(function (node) {
+        link.appendChild(node);
+      });
+      item.appendChild(link);
+      return item;
+    }
+
     function drawPoint(feature) {
       var coordinates = feature.geometry.coordinates;
       var name = nameOf(feature.properties, config.lang);
@@ -226,16 +240,7 @@
       if (map.getZoom() >= map.getMaxZoom()) {
         var listNode = element("ul", null, { class: "live-stack" });
         features.forEach(function (feature) {
-          var name = nameOf(feature.properties, config.lang);
-          var item = element("li");
-          var link = element("a", null, {
-            href: config.assetPath + encodeURIComponent(String(feature.properties.id)),
-          });
-          nameNodes(name, config).forEach(function (node) {
-            link.appendChild(node);
-          });
-          item.appendChild(link);
-          listNode.appendChild(item);
+          listNode.appendChild(listItem(feature));
         });
         marker.bindPopup(listNode);
       } else {
@@ -288,16 +293,7 @@
       } else {
         setSummary(plural(config.messages.inView, config.lang, body.total));
         body.features.forEach(function (feature) {
-          var name = nameOf(feature.properties, config.lang);
-          var item = element("li");
-          var link = element("a", null, {
-            href: config.assetPath + encodeURIComponent(String(feature.properties.id)),
-          });
-          nameNodes(name, config).forEach(function (node) {
-            link.appendChild(node);
-          });
-          item.appendChild(link);
-          items.appendChild(item);
+          items.appendChild(listItem(feature));
         });
       }
       if (items) {
