@@ -4,6 +4,7 @@
 #                  front-end files (npm ci -> app/web/static/vendor) and compiled catalogues
 #   make run       migrate, load the demo data, serve on http://$(HOST):$(PORT)
 #   make test      pytest on every CPU; PYTEST_ARGS="-k assets -x" passes options through
+#   make test-fast the edit loop: SpatiaLite only, no browser, fuzzing or real data
 #   make lint      ruff (lint + format check) and mypy
 #   make bench     bench/run.py; BENCH_ARGS passes options through
 #   make messages  extract page strings into app/i18n/*.po (then translate the new ones)
@@ -25,7 +26,7 @@ BENCH_ARGS ?=
 CATALOGUES := $(wildcard app/i18n/*/LC_MESSAGES/messages.po)
 
 .DEFAULT_GOAL := help
-.PHONY: help install deb-packages web run test lint bench messages
+.PHONY: help install deb-packages web run test test-fast lint bench messages
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -78,6 +79,10 @@ run: install
 # One process per CPU (pytest-xdist); each has its own SpatiaLite file and PostGIS database.
 test: install
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+FAST_LANE := not browser and not fuzz and not real_data and not postgis
+test-fast: install
+	$(BIN)/python -m pytest -n auto -m "$(FAST_LANE)" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check app tests

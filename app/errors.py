@@ -13,6 +13,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.responses import JSONBody
@@ -71,6 +73,18 @@ class TooManyRequests(AssetmapError):
         self.retry_after = max(1, retry_after)
 
 
+class DatabaseUnavailable(AssetmapError):
+    """The database cannot be reached or used just now (down, stalled, locked, no free
+    connection); `retry_after` says in how many seconds to try again."""
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
+# Seconds a client is asked to wait when the database is unavailable.
+OUTAGE_RETRY_AFTER = 5
+
 STATUS: dict[type[AssetmapError], int] = {
     NotFound: 404,
     InvalidInput: 422,
@@ -81,6 +95,7 @@ STATUS: dict[type[AssetmapError], int] = {
     Conflict: 409,
     PayloadTooLarge: 413,
     TooManyRequests: 429,
+    DatabaseUnavailable: 503,
 }
 
 
@@ -127,11 +142,11 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AssetmapError)
     status = next(code for cls, code in STATUS.items() if isinstance(exc, cls))
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if isinstance(exc, TooManyRequests):
-        headers = {"Retry-After": str(exc.retry_after)}
+    retry = exc.retry_after if isinstance(exc, TooManyRequests | DatabaseUnavailable) else None
+    if retry is not None:
+        headers = {"Retry-After": str(retry)}
     if pages := _page_errors(request):
         fields = [str(exc.loc[-1])] if isinstance(exc, InvalidInput) and exc.loc else None
-        retry = exc.retry_after if isinstance(exc, TooManyRequests) else None
         return pages.error_page(request, status, fields=fields, retry_after=retry, headers=headers)
     if isinstance(exc, InvalidInput):
         return JSONBody(validation_body(exc.loc, exc.message, exc.kind), status_code=422)
@@ -174,6 +189,23 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONBody({"detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
 
 
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """A database that is down, stalled or locked: 503 with Retry-After, and one log line per
+    outage (app.db.OutageLog) instead of a traceback per request. Other database errors are
+    bugs: re-raised, so that they are logged and answered 500 like any other."""
+    from app.db import database_unavailable
+
+    if not database_unavailable(exc):
+        raise exc
+    outages = getattr(request.app.state, "outages", None)
+    if outages is not None:
+        outages.failed(exc)
+    unavailable = DatabaseUnavailable(
+        "the database is not available just now; try again shortly", OUTAGE_RETRY_AFTER
+    )
+    return await _domain_error(request, unavailable)
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     """An error nothing expected: a 500 (the server error middleware logs it and re-raises)."""
     if pages := _page_errors(request):
@@ -189,3 +221,5 @@ def add_exception_handlers(app: FastAPI, page_errors: PageErrors | None = None) 
     app.add_exception_handler(AssetmapError, _domain_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeout, _database_error)

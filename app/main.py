@@ -25,7 +25,7 @@ from app.api import (
     themes,
 )
 from app.api.deps import refuse_nul_characters
-from app.db import make_engine, make_session_factory
+from app.db import OutageLog, make_engine, make_session_factory
 from app.errors import add_exception_handlers
 from app.limits import BodySizeLimit
 from app.ratelimit import RateLimits
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The assetmap ASGI app for these settings (default: from the environment)."""
     settings = settings or get_settings()
     check_production_settings(settings)
-    engine = make_engine(settings)  # connects lazily, on the first request
+    engine = make_engine(settings, serving=True)  # connects lazily, on the first request
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.outages = OutageLog(engine)
     app.state.session_factory = make_session_factory(engine)
     app.state.rate_limits = RateLimits(settings)
     app.state.map_points = PointCache()

@@ -1,8 +1,12 @@
 """Running the Alembic history from code (CLI, tests) against a given engine."""
 
+from functools import lru_cache
+
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from app.settings import PROJECT_DIR
@@ -35,3 +39,14 @@ def downgrade(engine: Engine, revision: str) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
+
+
+@lru_cache(maxsize=1)
+def head_revisions() -> frozenset[str]:
+    """The revisions the code expects the database to be at (Alembic heads)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def current_revisions(connection: Connection) -> frozenset[str]:
+    """The revisions the database says it is at (empty: never migrated)."""
+    return frozenset(MigrationContext.configure(connection).get_current_heads())

@@ -2,10 +2,11 @@
 
 Three Content-Security-Policies, chosen per response by `content_security_policy`:
 - data (JSON, GeoJSON, CSV, errors; anything not HTML): nothing may load, nothing may frame it;
-- pages (HTML): scripts, styles and images from this server, inline scripts and styles (folium
-  writes its map set-up inline), images also from `data:` and the basemap tile host;
+- pages (HTML): scripts, styles and images from this server only; no inline script (maps read
+  their data from a JSON element, which is not run); inline styles (Leaflet positions map panes
+  with them); images also from `data:` and the basemap tile host;
 - API docs (/docs, /redoc, when on): the pages policy plus the CDN that FastAPI's Swagger UI
-  and ReDoc pages load from, since they are not served locally.
+  and ReDoc pages load from, since they are not served locally, and their inline set-up script.
 The embeddable map (/embed, /cy/embed) is the one page other sites may frame: its policy is the
 pages policy with frame-ancestors from ASSETMAP_EMBED_ANCESTORS, and it has no X-Frame-Options
 (whose only values, DENY and SAMEORIGIN, would forbid that). Everything else: DENY.
@@ -23,7 +24,7 @@ from app.settings import DEV_SECRET_KEY, Settings
 DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
 _PAGE_SOURCES = {
     "default-src": ["'self'"],
-    "script-src": ["'self'", "'unsafe-inline'"],
+    "script-src": ["'self'"],
     "style-src": ["'self'", "'unsafe-inline'"],
     "img-src": ["'self'", "data:"],
     "connect-src": ["'self'"],
@@ -35,7 +36,7 @@ _PAGE_SOURCES = {
 # Swagger UI and ReDoc as FastAPI serves them: scripts and CSS from jsDelivr, ReDoc's fonts
 # from Google, favicon from fastapi.tiangolo.com, Swagger's validator badge, ReDoc's blob: worker.
 _DOCS_EXTRA = {
-    "script-src": ["https://cdn.jsdelivr.net"],
+    "script-src": ["'unsafe-inline'", "https://cdn.jsdelivr.net"],
     "style-src": ["https://cdn.jsdelivr.net", "https://fonts.googleapis.com"],
     "font-src": ["https://fonts.gstatic.com"],
     "img-src": ["https://fastapi.tiangolo.com", "https://validator.swagger.io"],

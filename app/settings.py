@@ -23,6 +23,49 @@ class Settings(BaseSettings):
         DEFAULT_DATABASE_URL,
         description="SQLAlchemy URL: sqlite:///path (SpatiaLite) or postgresql+psycopg://...",
     )
+    db_pool_size: int = Field(
+        5,
+        ge=1,
+        le=100,
+        description="Database connections each app process keeps open (PostGIS budget: "
+        "workers x (pool size + max overflow) <= max_connections).",
+    )
+    db_max_overflow: int = Field(
+        5, ge=0, le=100, description="Extra connections a process may open beyond the pool."
+    )
+    db_pool_timeout: float = Field(
+        5,
+        gt=0,
+        le=300,
+        description="Seconds a request waits for a free connection before answering 503.",
+    )
+    db_connect_timeout: int = Field(
+        5,
+        ge=2,
+        le=300,
+        description="Seconds to wait for PostgreSQL to accept a connection (libpq "
+        "connect_timeout, at least 2).",
+    )
+    db_statement_timeout: float = Field(
+        15,
+        ge=0,
+        le=86_400,
+        description="Longest a request's SQL statement may run on PostgreSQL, in seconds "
+        "(0: no limit); commands (imports, migrations, backups) have none.",
+    )
+    db_busy_timeout: float = Field(
+        30,
+        ge=0,
+        le=300,
+        description="Seconds a SpatiaLite statement waits for another writer's lock (an "
+        "import's final transaction holds it for about 6 s per 50,000 new assets).",
+    )
+    erasure_ledger: Path | None = Field(
+        None,
+        description="Append-only file of erasure tombstones (asset id, time, actor) that a "
+        "restore does not reach; default: beside a SpatiaLite file, "
+        "data/erasures-<database>.jsonl for PostGIS.",
+    )
     admin_token: SecretStr | None = Field(
         None, description="Bearer token that may write (until user accounts exist)."
     )
@@ -103,6 +146,26 @@ class Settings(BaseSettings):
     def _known_backend(cls, value: str) -> str:
         if not value.startswith(("sqlite", "postgresql")):
             raise ValueError("only sqlite (SpatiaLite) and postgresql (PostGIS) URLs are supported")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _parsable_url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value)
+            url.port  # noqa: B018 - a port that is not a number fails here
+        except (ArgumentError, ValueError):
+            raise ValueError(
+                "not a database URL: use sqlite:///path/to/file.sqlite or "
+                "postgresql+psycopg://user:password@host:5432/database"
+            ) from None
+        if url.get_backend_name() == "sqlite" and not url.database:
+            raise ValueError("a SpatiaLite URL needs a file: sqlite:///path/to/file.sqlite")
+        if url.get_backend_name() == "postgresql" and not url.database:
+            raise ValueError("a PostGIS URL needs a database name: postgresql+psycopg://.../name")
         return value
 
     @field_validator("basemap_tile_url", "basemap_attribution")

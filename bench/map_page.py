@@ -26,15 +26,16 @@ from datetime import UTC, datetime
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import folium
 import httpx
 import numpy as np
 import shapely
+from folium.plugins import MarkerCluster
 from playwright.sync_api import Browser, sync_playwright
 
-from app.maps.base import Basemap, OfflineMarkerCluster, new_map
+from app.maps.base import VENDOR
 from app.models import Asset
 from app.models.base import utcnow
 from app.spatial import backend_for
@@ -221,14 +222,36 @@ def browser_loads(browser: Browser, url: str, loads: int, usable: bool) -> dict[
     return {"ms": Timing(times), "bytes": int(np.median(transferred)), "off_server": elsewhere}
 
 
+class _LocalMap(folium.Map):
+    """folium's Map with only Leaflet, from this server (the app's maps no longer use folium)."""
+
+    default_js: ClassVar[list[tuple[str, str]]] = [("leaflet", f"{VENDOR}/leaflet/leaflet.js")]
+    default_css: ClassVar[list[tuple[str, str]]] = [
+        ("leaflet_css", f"{VENDOR}/leaflet/leaflet.css")
+    ]
+
+
+class _LocalCluster(MarkerCluster):
+    """folium's MarkerCluster with leaflet.markercluster from this server."""
+
+    default_js: ClassVar[list[tuple[str, str]]] = [
+        ("markerclusterjs", f"{VENDOR}/leaflet.markercluster/leaflet.markercluster.js")
+    ]
+    default_css: ClassVar[list[tuple[str, str]]] = [
+        ("markerclustercss", f"{VENDOR}/leaflet.markercluster/MarkerCluster.css"),
+        ("markerclusterdefaultcss", f"{VENDOR}/leaflet.markercluster/MarkerCluster.Default.css"),
+    ]
+
+
 def naive_floor(
     browser: Browser, lons: np.ndarray, lats: np.ndarray, workdir: Path, timeout_s: float
 ) -> dict[str, Any]:
     """The naive page: one folium Marker per asset in a MarkerCluster (Leaflet and the plugin
     served locally, as the app does); its HTML bytes, and its render time if within timeout."""
     started = time.perf_counter()
-    m = new_map(Basemap(), label="naive", bounds=(lons.min(), lats.min(), lons.max(), lats.max()))
-    cluster = OfflineMarkerCluster().add_to(m)
+    m = _LocalMap(tiles=None)
+    m.fit_bounds([[lats.min(), lons.min()], [lats.max(), lons.max()]])
+    cluster = _LocalCluster().add_to(m)
     for lon, lat in zip(lons.tolist(), lats.tolist(), strict=True):
         folium.Marker([lat, lon]).add_to(cluster)
     page_path = workdir / "naive.html"

@@ -177,6 +177,21 @@ def asset_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
+def set_noise(session: Session, asset_ids: list[int], noise: int) -> None:
+    """Give people record keys whose cell draws this noise (-2..2) in published counts, for
+    tests that need an exact published figure (the keys are otherwise secret and random)."""
+    from sqlalchemy import update
+
+    from app.services.disclosure import PERTURBATION
+
+    for n, asset_id in enumerate(asset_ids):
+        key = PERTURBATION.index(noise) if n == 0 else 0
+        session.execute(
+            update(PublicLocation).where(PublicLocation.asset_id == asset_id).values(record_key=key)
+        )
+    session.commit()
+
+
 def person_body(**overrides: Any) -> dict[str, Any]:
     """A valid create body for a person offering a skill, with consent for a year."""
     from datetime import UTC, datetime, timedelta
@@ -313,3 +328,39 @@ def cardiff_lsoas(session: Session, cardiff_dir: Path) -> int:
     save_areas(session, level="lsoa", areas=areas, centroids=centroids, source="test")
     session.commit()
     return len(areas)
+
+
+# ---- test lanes ---------------------------------------------------------------------------------
+
+# Markers given from what a test uses, so that no test file has to remember them:
+# `make test-fast` leaves these lanes out; `make test` runs everything.
+BROWSER_FIXTURES = {"browser", "visit", "web"}
+REAL_DATA_FIXTURES = {"cardiff_dir"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its lanes (browser, fuzz, real_data, postgis), and deselect the
+    cases of a test marked `backend("...")` that are on the other database."""
+    kept, other_backend = [], []
+    for item in items:
+        only = item.get_closest_marker("backend")
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend_name") if callspec is not None else None
+        if only is not None and backend is not None and backend not in only.args:
+            other_backend.append(item)
+        else:
+            kept.append(item)
+    if other_backend:
+        config.hook.pytest_deselected(items=other_backend)
+        items[:] = kept
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & BROWSER_FIXTURES or item.path.name.endswith("_browser.py"):
+            item.add_marker(pytest.mark.browser)
+        if item.path.name == "test_schemathesis.py":
+            item.add_marker(pytest.mark.fuzz)
+        if used & REAL_DATA_FIXTURES:
+            item.add_marker(pytest.mark.real_data)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("backend_name") == "postgis":
+            item.add_marker(pytest.mark.postgis)

@@ -12,13 +12,14 @@ from app.errors import error_responses
 from app.models import LEVELS
 from app.responses import GeoJSONBody, JSONBody
 from app.schemas.areas import AreaList, AreaRead, area_feature, area_json
+from app.schemas.codes import AREA_CODE_MAX, CODE
 from app.services import areas as service
 from app.services.profiles import area_profile
 
 # Needs and published assets are public: co-production means everybody sees the same picture.
 router = APIRouter(prefix="/api/v1/areas", tags=["areas"], dependencies=[Depends(PUBLIC)])
 
-AreaCode = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$")]
+AreaCode = Annotated[str, Path(min_length=1, max_length=AREA_CODE_MAX, pattern=CODE)]
 GEOJSON: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}}
 }

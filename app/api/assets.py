@@ -172,8 +172,9 @@ def create_asset(
 ) -> Response:
     """Add an asset (status `pending` unless given). Needs a bearer token."""
     asset = service.create_asset(session, actor=writer.actor or "admin", data=body, viewer=writer)
-    session.commit()
+    # Read inside the transaction, then commit: nothing after a commit can fail the request.
     record = service.get_asset(session, viewer=writer, asset_id=asset.id)
+    session.commit()
     location = public_url(request, settings, f"/api/v1/assets/{asset.id}")
     return _one(record, Format.json, 201, Location=location)
 
@@ -202,7 +203,8 @@ def update_asset(
     if_match: IfMatchDep,
     body: AssetUpdate,
 ) -> Response:
-    """Change the fields sent; needs If-Match with the current ETag (412 if stale)."""
+    """Change the fields sent; needs If-Match with the current ETag (412 if stale: checked by
+    the database in the same write, so of two editors with one ETag exactly one succeeds)."""
     service.update_asset(
         session,
         viewer=writer,
@@ -210,8 +212,10 @@ def update_asset(
         expected_version=expected_version(if_match, asset_id),
         data=body,
     )
+    # Read inside the transaction, then commit: nothing after a commit can fail the request.
+    record = service.get_asset(session, viewer=writer, asset_id=asset_id)
     session.commit()
-    return _one(service.get_asset(session, viewer=writer, asset_id=asset_id), Format.json)
+    return _one(record, Format.json)
 
 
 @router.delete(

@@ -149,8 +149,9 @@ def create_deficit(
 ) -> Response:
     """Record a service gap (status `open` and today's date unless given). Needs a bearer token."""
     deficit = service.create_deficit(session, actor=writer.actor or "admin", data=body)
-    session.commit()
+    # Read inside the transaction, then commit: nothing after a commit can fail the request.
     record = service.get_deficit(session, viewer=writer, deficit_id=deficit.id)
+    session.commit()
     location = public_url(request, settings, f"/api/v1/deficits/{deficit.id}")
     return _one(record, Format.json, 201, Location=location)
 
@@ -189,8 +190,10 @@ def update_deficit(
         expected_version=expected_entity_version(if_match, ETAG_PREFIX, deficit_id),
         data=body,
     )
+    # Read inside the transaction, then commit: nothing after a commit can fail the request.
+    record = service.get_deficit(session, viewer=writer, deficit_id=deficit_id)
     session.commit()
-    return _one(service.get_deficit(session, viewer=writer, deficit_id=deficit_id), Format.json)
+    return _one(record, Format.json)
 
 
 @router.delete(

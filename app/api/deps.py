@@ -63,6 +63,16 @@ def _numbers(name: str, text: str, count: int) -> list[float]:
     return values
 
 
+def parse_point(name: str, text: str) -> tuple[float, float]:
+    """A lon,lat query parameter, checked (422 naming the parameter otherwise)."""
+    lon, lat = _numbers(name, text, 2)
+    try:
+        check_lon_lat(lon, lat)
+    except ValueError as exc:
+        raise InvalidInput(("query", name), str(exc)) from exc
+    return lon, lat
+
+
 def get_bbox(
     settings: SettingsDep,
     bbox: Annotated[
@@ -109,11 +119,7 @@ def get_near(
         if radius_m is not None:
             raise InvalidInput(("query", "radius_m"), "radius_m needs near=lon,lat")
         return None
-    lon, lat = _numbers("near", near, 2)
-    try:
-        check_lon_lat(lon, lat)
-    except ValueError as exc:
-        raise InvalidInput(("query", "near"), str(exc)) from exc
+    lon, lat = parse_point("near", near)
     radius = 1000.0 if radius_m is None else radius_m
     if not math.isfinite(radius) or radius > settings.max_radius_m:
         raise InvalidInput(("query", "radius_m"), f"must be at most {settings.max_radius_m:g} m")

@@ -66,8 +66,10 @@ def decide_suggestion(
     """Publish a pending suggestion of your patch, or reject it with a reason (kept with it;
     a rejected suggestion stays hidden)."""
     moderation.decide_asset(session, viewer=viewer, asset_id=asset_id, decision=body)
+    # Read inside the transaction, then commit: nothing after a commit can fail the request.
+    record = asset_service.get_asset(session, viewer=viewer, asset_id=asset_id)
     session.commit()
-    return JSONBody(asset_json(asset_service.get_asset(session, viewer=viewer, asset_id=asset_id)))
+    return JSONBody(asset_json(record))
 
 
 @router.post(

@@ -7,15 +7,77 @@ app/cli/assets.py and app/cli/needs.py and register themselves on these apps.
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any, NoReturn, Protocol
 
 import typer
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+from typer.core import TyperGroup
 
-from app.db import make_engine
-from app.settings import get_settings
+from app.db import ConfigurationError, database_unavailable, make_engine, reason
+from app.settings import Settings, get_settings
 
-app = typer.Typer(help="assetmap: community assets beside service deficits.", no_args_is_help=True)
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+
+def configuration_problem(exc: BaseException) -> str | None:
+    """One line saying what is wrong with the configuration or the database, or None when the
+    error is something else (a bug, which keeps its traceback). Never a value from a row or a
+    password: pydantic's input values and SQLAlchemy's statement parameters are left out."""
+    if isinstance(exc, ValidationError) and exc.title == Settings.__name__:
+        problems = [
+            f"ASSETMAP_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}"
+            if e["loc"]
+            else str(e["msg"]).removeprefix("Value error, ")
+            for e in exc.errors(include_input=False, include_url=False)
+        ]
+        return "; ".join(p.replace("Value error, ", "") for p in problems)
+    if isinstance(exc, ConfigurationError):
+        return str(exc)
+    if isinstance(exc, SQLAlchemyError):
+        where = _database_shown()
+        if database_unavailable(exc):
+            return f"cannot use the database at {where}: {reason(exc)}"
+        return f"the database at {where} refused the command: {reason(exc)}"
+    from app.security import InsecureSettings
+
+    if isinstance(exc, InsecureSettings):
+        return str(exc).splitlines()[0]
+    return None
+
+
+def _database_shown() -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(get_settings().database_url).render_as_string(hide_password=True)
+    except Exception:  # the URL itself is what is wrong
+        return "ASSETMAP_DATABASE_URL"
+
+
+class CommandGroup(TyperGroup):
+    """Runs a command; a configuration or database problem ends it with one line on stderr
+    and exit status 2, not a traceback (which may hold row values)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command, turning configuration and database problems into one line."""
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            problem = configuration_problem(exc)
+            if problem is None:
+                raise
+            typer.echo(f"error: {problem}", err=True)
+            raise typer.Exit(2) from None
+
+
+# Locals in tracebacks would print rows (people's names, emails) on the terminal.
+app = typer.Typer(
+    cls=CommandGroup,
+    help="assetmap: community assets beside service deficits.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+db_app = typer.Typer(help="Database schema, backups and restores.", no_args_is_help=True)
 import_app = typer.Typer(help="Load data from files.", no_args_is_help=True)
 export_app = typer.Typer(help="Write data to files.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -32,7 +94,10 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     from app.migrate import upgrade
 
     engine = make_engine(get_settings())
-    upgrade(engine, revision)
+    try:
+        upgrade(engine, revision)
+    finally:
+        engine.dispose()
     typer.echo(f"database at {revision} ({engine.url.render_as_string(hide_password=True)})")
 
 
@@ -41,8 +106,55 @@ def db_downgrade(revision: Annotated[str, typer.Argument()]) -> None:
     """Migrate the database down to REVISION ('base' removes every table)."""
     from app.migrate import downgrade
 
-    downgrade(make_engine(get_settings()), revision)
+    engine = make_engine(get_settings())
+    try:
+        downgrade(engine, revision)
+    finally:
+        engine.dispose()
     typer.echo(f"database at {revision}")
+
+
+@db_app.command("backup")
+def db_backup(
+    out: Annotated[Path, typer.Argument(help="The backup file to write.", dir_okay=False)],
+) -> None:
+    """Back up the database, safely while the app writes (SpatiaLite: SQLite's online backup
+    API; PostGIS: pg_dump custom format). Never copy a live SpatiaLite file instead."""
+    from app.services.backups import BackupError, backup
+
+    try:
+        backup(get_settings(), out)
+    except BackupError as exc:
+        fail(str(exc))
+    typer.echo(f"backed up the database to {out} ({out.stat().st_size:,} bytes)")
+
+
+@db_app.command("restore")
+def db_restore(
+    source: Annotated[Path, typer.Argument(help="A file made by `assetmap db backup`.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Replace the database without asking first.")
+    ] = False,
+) -> None:
+    """Replace the database with a backup, migrate it if older, and erase again everyone
+    erased since it was taken (tombstones from the erasure ledger and the replaced database)."""
+    from app.services.backups import BackupError, restore
+
+    settings = get_settings()
+    where = _database_shown()
+    if not yes and not typer.confirm(f"Replace everything in {where} with {source}?"):
+        fail("nothing restored")
+    try:
+        report = restore(settings, source)
+    except BackupError as exc:
+        fail(str(exc))
+    upgraded = ", migrated to this version" if report.upgraded else ""
+    who = "person" if len(report.erased_again) == 1 else "people"
+    ids = f": {', '.join(map(str, report.erased_again))}" if report.erased_again else ""
+    typer.echo(
+        f"restored {source} into {where}{upgraded}; "
+        f"erased again {len(report.erased_again)} {who} erased since the backup{ids}"
+    )
 
 
 LOG_CONFIG = {
@@ -65,6 +177,14 @@ def serve(
 ) -> None:
     """Serve the API (and pages) with uvicorn."""
     import uvicorn
+
+    from app.security import check_production_settings
+
+    # Check the configuration here, where a problem is one line, not a traceback per worker.
+    # The database may be down: the app starts anyway and answers 503 until it is back.
+    settings = get_settings()
+    check_production_settings(settings)
+    make_engine(settings, serving=True).dispose()
 
     # access_log off: uvicorn's lines hold query strings (places); app/access_log.py does not.
     uvicorn.run(

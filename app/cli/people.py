@@ -8,6 +8,7 @@ import typer
 
 from app.cli import app, fail, session_scope
 from app.errors import AssetmapError
+from app.settings import get_settings
 
 people_app = typer.Typer(
     help="People (skill and volunteer records): export, erasure, consent.", no_args_is_help=True
@@ -48,21 +49,28 @@ def erase(asset: AssetId) -> None:
     """Erase a person: delete the record and its rows, scrub its audit values, keep a tombstone."""
     from app.services import erasure
 
+    ledger = erasure.ledger_path(get_settings())
     with session_scope() as session:
         try:
-            erasure.erase_person(session, asset, actor=ACTOR)
+            tombstone = erasure.erase_person(session, asset, actor=ACTOR)
         except AssetmapError as exc:
             fail(exc.message)
+        # The ledger first: should the commit fail, a restore erases a person who asked to be
+        # erased, never brings one back.
+        erasure.append_to_ledger(ledger, [tombstone])
         session.commit()
-    typer.echo(f"erased asset {asset}")
+    typer.echo(f"erased asset {asset} (tombstone also in {ledger})")
 
 
 @people_app.command("reapply-erasures")
 def reapply_erasures() -> None:
-    """After restoring a backup: erase again every erased person the backup brought back."""
+    """After restoring a backup: erase again every erased person the backup brought back
+    (tombstones from the database and from the erasure ledger)."""
     from app.services import erasure
 
+    ledger = erasure.ledger_path(get_settings())
     with session_scope() as session:
+        erasure.remember_tombstones(session, erasure.read_ledger(ledger))
         erased = erasure.reapply_erasures(session, actor=ACTOR)
         session.commit()
     who = "person" if len(erased) == 1 else "people"

@@ -3,8 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.maps.base import Basemap, OfflineMap, OfflineMarkerCluster, new_map
-from app.maps.text import js_string, marker, popup
+from app.maps.base import Basemap, DataMap, new_map
 
 
 @dataclass(frozen=True)
@@ -32,43 +31,44 @@ def bounds_of(pins: Sequence[AssetPin]) -> tuple[float, float, float, float] | N
 # each other from pointers and touch (WCAG 2.5.8); it zooms in to them, or spreads them out at
 # the closest zoom.
 STACK_PX = 24
-LIVE_LAYER_CSS = ("assetmap_live_layer_css", "/static/css/live-layer.css")
 
 
-def stack_icon(label: str) -> str:
-    """The JavaScript that draws a stack of markers: its count, and `label: count` for screen
-    readers (DOM text only; the label is a JavaScript string with its braces escaped)."""
-    return f"""function (cluster) {{
-        var n = cluster.getChildCount();
-        var box = document.createElement("span");
-        var said = document.createElement("span");
-        said.className = "visually-hidden";
-        said.textContent = {js_string(label)} + ": " + n;
-        var shown = document.createElement("span");
-        shown.setAttribute("aria-hidden", "true");
-        shown.textContent = String(n);
-        box.appendChild(said);
-        box.appendChild(shown);
-        return L.divIcon({{html: box, className: "live-cluster", iconSize: [30, 30]}});
-    }}"""
+def _link(pin: AssetPin) -> str | None:
+    if pin.href is None:
+        return None
+    if not pin.href.startswith("/") or pin.href.startswith("//"):
+        raise ValueError(f"popup links go to this site only (a /path), not {pin.href!r}")
+    return pin.href
 
 
 def build_assets_map(
-    pins: Sequence[AssetPin], basemap: Basemap, *, label: str, stack_label: str
-) -> OfflineMap:
+    pins: Sequence[AssetPin],
+    basemap: Basemap,
+    *,
+    label: str,
+    stack_label: str,
+    lang: str = "en",
+) -> DataMap:
     """A map with a marker per pin (alt text and tooltip: the name; popup: name and link),
     fitted to the pins; markers that would overlap are stacked (`stack_label`: what a screen
     reader says before a stack's count, e.g. "Places here")."""
-    m = new_map(basemap, label=label, bounds=bounds_of(pins))
-    stack = OfflineMarkerCluster(
-        icon_create_function=stack_icon(stack_label),
-        options={"maxClusterRadius": STACK_PX, "showCoverageOnHover": False},
+    m = new_map(basemap, label=label, lang=lang, bounds=bounds_of(pins))
+    m.add(
+        {
+            "type": "markers",
+            "stackLabel": stack_label,
+            "stackRadius": STACK_PX,
+            "pins": [
+                {
+                    "name": p.name,
+                    "lat": p.lat,
+                    "lon": p.lon,
+                    "lang": p.lang,
+                    "href": _link(p),
+                    "linkText": p.link_text,
+                }
+                for p in pins
+            ],
+        }
     )
-    stack.default_css.append(LIVE_LAYER_CSS)
-    stack.add_to(m)
-    for pin in pins:
-        link = (pin.href, pin.link_text) if pin.href else None
-        marker(pin.lat, pin.lon, pin.name, popup=popup(pin.name, link=link, lang=pin.lang)).add_to(
-            stack
-        )
     return m

@@ -1,34 +1,46 @@
-"""The one way to make a folium map here: Leaflet from this server only, fitted into a page.
+"""The one way to make a map here: its data as JSON, drawn in the browser by static/js/maps.js.
 
-folium's Map loads about a dozen files from CDNs (Leaflet, jQuery, Bootstrap, Font Awesome,
-awesome-markers...), writes a viewport meta that forbids zooming and styles `html, body` as a
-full-screen map. `OfflineMap` loads only Leaflet from /static/vendor (scripts/vendor-web.sh puts
-it there) and leaves the page to the page shell; `page_parts` splits a map into what goes in
-<head>, in <main> and at the end of <body>. Don't use folium.Icon (awesome-markers, not
-served): use Leaflet's default marker, CircleMarker or DivIcon.
+A map is a `DataMap`: plain data (a label, the basemap, the bounds to fit, the words of its
+controls, and layers: areas, markers, live layers...). `page_parts` gives a page the <head>
+links (Leaflet and plugins from /static/vendor, then maps.js), and the map element followed by
+its data as a JSON data island, `<script type="application/json">`, which the browser never runs.
+maps.js reads the island with JSON.parse and builds the layers, popups, tooltips and alt texts
+with Leaflet's APIs and `textContent`: text from the database or a file is data, never HTML and
+never part of a template (folium/branca rendered each map script twice, the second time as
+Jinja, so `{{ ... }}` in a name ran on the server; nothing here goes through a template engine).
 """
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from typing import Any
 
-import folium
-from branca.element import Figure
-from folium.plugins import MarkerCluster
-from folium.template import Template
+from markupsafe import Markup, escape
 
-from app.maps.text import map_text
+from app.i18n import translations
 from app.settings import Settings
 
 VENDOR = "/static/vendor"
-LEAFLET_JS = [("leaflet", f"{VENDOR}/leaflet/leaflet.js")]
-LEAFLET_CSS = [("leaflet_css", f"{VENDOR}/leaflet/leaflet.css")]
-CLUSTER_JS = [("markerclusterjs", f"{VENDOR}/leaflet.markercluster/leaflet.markercluster.js")]
-CLUSTER_CSS = [
-    ("markerclustercss", f"{VENDOR}/leaflet.markercluster/MarkerCluster.css"),
-    ("markerclusterdefaultcss", f"{VENDOR}/leaflet.markercluster/MarkerCluster.Default.css"),
-]
-# The first and last zoom a basemap usually has tiles for; markers fit within these.
+LEAFLET_JS = f"{VENDOR}/leaflet/leaflet.js"
+LEAFLET_CSS = f"{VENDOR}/leaflet/leaflet.css"
+CLUSTER_JS = f"{VENDOR}/leaflet.markercluster/leaflet.markercluster.js"
+CLUSTER_CSS = (
+    f"{VENDOR}/leaflet.markercluster/MarkerCluster.css",
+    f"{VENDOR}/leaflet.markercluster/MarkerCluster.Default.css",
+)
+LIVE_LAYER_JS = "/static/js/live-layer.js"
+LIVE_LAYER_CSS = "/static/css/live-layer.css"
+MAPS_JS = "/static/js/maps.js"
+# The last zoom a basemap usually has tiles for; markers fit within it.
 MAX_ZOOM = 18
+# What each layer type needs besides Leaflet (scripts, stylesheets), loaded in <head>.
+_LAYER_NEEDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "markers": ((CLUSTER_JS,), (*CLUSTER_CSS, LIVE_LAYER_CSS)),
+    "live": ((LIVE_LAYER_JS,), (LIVE_LAYER_CSS,)),
+}
+# JSON made safe inside a <script> element: no `</script>`, `<!--` or entity can form.
+_SCRIPT_SAFE = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
 
 
 @dataclass(frozen=True)
@@ -44,112 +56,94 @@ class Basemap:
         return cls(settings.basemap_tile_url, settings.basemap_attribution)
 
 
-class OfflineMap(folium.Map):
-    """A folium Map that loads only Leaflet, from this server, and sizes itself by the page CSS."""
-
-    default_js = LEAFLET_JS
-    default_css = LEAFLET_CSS
-    # folium's own template, less the full-screen styles and the unzoomable viewport in the
-    # header, with a label for screen readers, and no jQuery for keep_in_front.
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}{% endmacro %}
-
-        {% macro html(this, kwargs) %}
-            <div class="folium-map" id={{ this.get_name()|tojson }}
-                 role="region" aria-label="{{ this.label_html }}"></div>
-        {% endmacro %}
-
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.map(
-                {{ this.get_name()|tojson }},
-                {
-                    center: {{ this.location|tojson }},
-                    crs: L.CRS.{{ this.crs }},
-                    ...{{this.options|tojavascript}}
-                }
-            );
-            {%- if this.control_scale %}
-            L.control.scale().addTo({{ this.get_name() }});
-            {%- endif %}
-            {%- if this.zoom_control_position %}
-            L.control.zoom({position: {{ this.zoom_control|tojson }}}).addTo({{ this.get_name() }});
-            {%- endif %}
-            {% if this.objects_to_stay_in_front %}
-            function objects_in_front() {
-                {%- for obj in this.objects_to_stay_in_front %}
-                    {{ obj.get_name() }}.bringToFront();
-                {%- endfor %}
-            };
-            {{ this.get_name() }}.on("overlayadd", objects_in_front);
-            objects_in_front();
-            {%- endif %}
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, *, label: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.label = label
-        # Escaped here, braces too: branca renders this output again as a Jinja template.
-        self.label_html = map_text(label)
-        # Copies: folium's add_js_link changes the list in place, which would change every map.
-        self.default_js = list(LEAFLET_JS)
-        self.default_css = list(LEAFLET_CSS)
+def control_words(lang: str) -> dict[str, str]:
+    """The titles of Leaflet's own controls (English in Leaflet) in the page's language."""
+    _ = translations(lang).gettext
+    return {"zoomIn": _("Zoom in"), "zoomOut": _("Zoom out"), "layers": _("Layers")}
 
 
-class OfflineMarkerCluster(MarkerCluster):
-    """folium's MarkerCluster with leaflet.markercluster from this server."""
+@dataclass
+class DataMap:
+    """A map as data: what maps.js draws. Layers are dicts with a `type` (see maps.js)."""
 
-    default_js = CLUSTER_JS
-    default_css = CLUSTER_CSS
+    label: str
+    basemap: Basemap
+    lang: str = "en"
+    bounds: tuple[float, float, float, float] | None = None
+    fit_max_zoom: int = 16
+    layers: list[dict[str, Any]] = field(default_factory=list)
+    layer_control: bool = False
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.default_js = list(CLUSTER_JS)
-        self.default_css = list(CLUSTER_CSS)
+    def add(self, layer: dict[str, Any]) -> None:
+        """Add a layer (drawn in order, the last on top)."""
+        self.layers.append(layer)
+
+    def data(self) -> dict[str, Any]:
+        """What the page's data island holds (JSON-ready)."""
+        bounds = None
+        if self.bounds is not None:
+            minlon, minlat, maxlon, maxlat = self.bounds
+            bounds = [[minlat, minlon], [maxlat, maxlon]]
+        basemap = None
+        if self.basemap.url:
+            basemap = {"url": self.basemap.url, "attribution": self.basemap.attribution or ""}
+        return {
+            "lang": self.lang,
+            "basemap": basemap,
+            "bounds": bounds,
+            "fitMaxZoom": self.fit_max_zoom,
+            "maxZoom": MAX_ZOOM,
+            "words": control_words(self.lang),
+            "layers": self.layers,
+            "layerControl": self.layer_control,
+        }
 
 
 def new_map(
     basemap: Basemap,
     *,
     label: str,
+    lang: str = "en",
     bounds: tuple[float, float, float, float] | None = None,
     max_zoom: int = 16,
-) -> OfflineMap:
+) -> DataMap:
     """An empty map with the basemap (if any), fitted to lon/lat bounds (minlon, minlat, maxlon,
-    maxlat) when given; `label` names the map for screen readers."""
-    m = OfflineMap(label=label, tiles=None, location=None, max_zoom=MAX_ZOOM, control_scale=True)
-    # folium gives the zoom limit only to a tile layer; with no basemap the map needs it itself
-    # (leaflet.markercluster refuses a map without one).
-    m.options["maxZoom"] = MAX_ZOOM
-    if basemap.url:
-        folium.TileLayer(
-            tiles=basemap.url, attr=basemap.attribution, max_zoom=MAX_ZOOM, control=False
-        ).add_to(m)
-    if bounds is not None:
-        minlon, minlat, maxlon, maxlat = bounds
-        m.fit_bounds([[minlat, minlon], [maxlat, maxlon]], max_zoom=max_zoom, padding=(24, 24))
-    return m
+    maxlat) when given, zoomed in no further than `max_zoom`; `label` names the map for screen
+    readers, `lang` is the page's language (the controls' words)."""
+    return DataMap(label=label, basemap=basemap, lang=lang, bounds=bounds, fit_max_zoom=max_zoom)
+
+
+def script_json(value: Any) -> str:
+    """JSON text that is safe as the content of a <script> element (<, >, & as \\u escapes)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE)
 
 
 @dataclass(frozen=True)
 class MapParts:
-    """A rendered map split for a page: links for <head>, the map element, and its script."""
+    """A map for a page: the links for <head>, and the map element with its data island."""
 
-    head: str
-    html: str
-    script: str
+    head: Markup
+    html: Markup
+    element_id: str
 
 
-def page_parts(m: folium.Map) -> MapParts:
-    """Render the map and split it into what the page shell puts in <head>, <main> and a final
-    <script> (folium's own document, with its <html> and <body>, is not used)."""
-    figure = m.get_root()
-    assert isinstance(figure, Figure)
-    figure.render()
-    # branca adds a <meta http-equiv> for its own document; the page shell has its charset.
+def page_parts(m: DataMap, element_id: str = "map") -> MapParts:
+    """The map as page parts: `head` (scripts and stylesheets of this server, maps.js last) and
+    `html` (the map element, labelled for screen readers, then its JSON data island)."""
+    scripts, styles = [LEAFLET_JS], [LEAFLET_CSS]
+    for layer in m.layers:
+        more_scripts, more_styles = _LAYER_NEEDS.get(layer["type"], ((), ()))
+        scripts += [s for s in more_scripts if s not in scripts]
+        styles += [s for s in more_styles if s not in styles]
+    scripts.append(MAPS_JS)
     head = "\n".join(
-        child.render() for name, child in figure.header._children.items() if name != "meta_http"
+        [f'<link rel="stylesheet" href="{escape(s)}">' for s in styles]
+        + [f'<script src="{escape(s)}"></script>' for s in scripts]
     )
-    return MapParts(head=head, html=figure.html.render(), script=figure.script.render())
+    data_id = f"{element_id}-data"
+    html = (
+        f'<div class="folium-map" id="{escape(element_id)}" role="region" '
+        f'aria-label="{escape(m.label)}" data-map-data="{escape(data_id)}"></div>\n'
+        f'<script type="application/json" id="{escape(data_id)}">{script_json(m.data())}</script>'
+    )
+    return MapParts(head=Markup(head), html=Markup(html), element_id=element_id)

@@ -9,14 +9,8 @@ in the page's language, so the script holds no words of its own.
 from collections.abc import Callable
 from typing import Any
 
-import folium
-from folium.elements import JSCSSMixin
-from folium.template import Template
-
 from app.i18n import translations
 
-LIVE_LAYER_JS = [("assetmap_live_layer", "/static/js/live-layer.js")]
-LIVE_LAYER_CSS = [("assetmap_live_layer_css", "/static/css/live-layer.css")]
 ASSETS_API = "/api/v1/map/assets"
 DOWNLOAD_API = "/api/v1/map/download"
 # The id of the list twin (templates/_live_list.html) a layer fills when it is on the page.
@@ -67,29 +61,6 @@ def live_messages(lang: str) -> dict[str, Any]:
     }
 
 
-class LiveAssetsLayer(JSCSSMixin, folium.FeatureGroup):
-    """An overlay (a Leaflet FeatureGroup) whose markers come from the server for the view."""
-
-    default_js = LIVE_LAYER_JS
-    default_css = LIVE_LAYER_CSS
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.featureGroup(
-                {{ this.options|tojavascript }}
-            );
-            AssetmapLive.attach({{ this.get_name() }}, {{ this.config|tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, *, name: str, config: dict[str, Any], show: bool = True) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
-        self.default_js = list(LIVE_LAYER_JS)
-        self.default_css = list(LIVE_LAYER_CSS)
-        self.config = config
-
-
 def live_assets_layer(
     *,
     name: str,
@@ -99,11 +70,12 @@ def live_assets_layer(
     show: bool = True,
     list_id: str = LIST_ID,
     max_degrees: float = 10.0,
-) -> LiveAssetsLayer:
+) -> dict[str, Any]:
     """A layer of the published assets (never people) in view, as clusters or named markers,
-    fetched on load and after each move; `name` shows in a LayerControl. When the page has the
-    list twin (_live_list.html, id `list_id`), the layer keeps it listing the same results;
-    `max_degrees` is the widest view the API takes (ASSETMAP_MAX_BBOX_DEGREES)."""
+    fetched on load and after each move (a layer of a DataMap); `name` shows in the layer
+    control. When the page has the list twin (_live_list.html, id `list_id`), the layer keeps
+    it listing the same results; `max_degrees` is the widest view the API takes
+    (ASSETMAP_MAX_BBOX_DEGREES)."""
     config = {
         "api": ASSETS_API,
         "download": DOWNLOAD_API,
@@ -115,4 +87,4 @@ def live_assets_layer(
         "maxDegrees": max_degrees,
         "messages": live_messages(lang),
     }
-    return LiveAssetsLayer(name=name, config=config, show=show)
+    return {"type": "live", "name": name, "show": show, "config": config}

@@ -2,8 +2,9 @@
 layers on one overlay map; an area's outline with its gaps; and a static SVG of the same for print.
 
 Everything here is built from plain data (AreaShade, GapPin, LayerNames): no session, no
-catalogue. The page passes the words, already in its language; user text goes through
-app/maps/text.py. Polygons are simplified and rounded so a county's areas stay small on the page.
+catalogue. The page passes the words, already in its language. The maps are data
+(app/maps/base.py): static/js/maps.js draws them and sets every text with Leaflet's text APIs
+and textContent. Polygons are simplified and rounded so a county's areas stay small on the page.
 """
 
 import html
@@ -12,17 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import folium
 import shapely
-from branca.element import MacroElement
-from folium.template import Template
-from folium.utilities import remove_empty
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
-from app.maps.base import Basemap, OfflineMap, new_map
+from app.maps.base import Basemap, DataMap, new_map
 from app.maps.live import live_assets_layer
-from app.maps.text import geojson_layer, map_text, marker
 
 # Viridis in ten steps, light (decile 1, least need) to dark (decile 10, most need):
 # sequential, readable in greyscale and with every common colour-vision deficiency.
@@ -145,85 +141,67 @@ def bounds_of_areas(areas: Sequence[AreaShade]) -> tuple[float, float, float, fl
     )
 
 
-class GapCategoryLayer(folium.map.Layer):
-    """The gap categories drawn over the areas of another GeoJson layer (the same outlines,
-    copied in the browser, so the page carries them once); not interactive, so the tooltips of
-    the layer below still open."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.geoJson({{ this.source.get_name() }}.toGeoJSON(), {
-                interactive: false,
-                style: function (feature) {
-                    var styles = {{ this.styles|tojson }};
-                    return styles[feature.properties.category] || {stroke: false, fill: false};
-                }
-            });
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, source: folium.GeoJson, *, name: str, show: bool = True) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
-        self._name = "GapCategoryLayer"
-        self.source = source
-        self.styles = {
-            category: {
-                "color": colour,
-                "weight": 2.5,
-                "opacity": 1,
-                "fillColor": pattern_fill(category),
-                "fillOpacity": 1,
-            }
-            for category, colour in CATEGORY_COLOURS.items()
-        }
-
-
-class ServedIcon(folium.CustomIcon):
-    """A marker image served by this site (folium's CustomIcon reads a /path as a local file)."""
-
-    def __init__(self, url: str, size: tuple[int, int]) -> None:
-        MacroElement.__init__(self)  # not CustomIcon's: it would open `url` as a file
-        self._name = "icon"
-        width, height = size
-        self.options = remove_empty(
-            icon_url=url, icon_size=size, icon_anchor=(width // 2, height // 2)
-        )
-
-
-def add_gap_pins(parent: folium.map.Layer | folium.Map, pins: Sequence[GapPin]) -> None:
-    """A marker per reported gap: its title as alt text and tooltip; never who reported it."""
-    for pin in pins:
-        marker(
-            pin.lat, pin.lon, pin.title, icon=ServedIcon(DEFICIT_ICON, DEFICIT_ICON_SIZE)
-        ).add_to(parent)
-
-
-def need_layer(areas: Sequence[AreaShade], names: LayerNames) -> folium.GeoJson:
-    """The areas filled by need decile, each with a tooltip of its details."""
-    fields = [f for f in DETAIL_FIELDS if f in names.details]
-    return geojson_layer(
-        areas_collection(areas),
-        fields=fields,
-        aliases=[names.details[f] for f in fields],
-        name=map_text(names.need),
-        overlay=True,
-        control=True,
-        show=True,
-        style_function=_need_style,
-        highlight_function=lambda _feature: {"weight": 3, "color": "#000000"},
-    )
-
-
-def _need_style(feature: dict[str, Any]) -> dict[str, Any]:
-    shade = feature["properties"].get("shade") or None
+def category_styles() -> dict[str, dict[str, Any]]:
+    """How each gap category is drawn over the areas: its outline colour and pattern fill."""
     return {
-        "fillColor": decile_colour(shade),
-        "fillOpacity": 0.75,
-        "color": "#ffffff",
-        "weight": 0.8,
+        category: {
+            "color": colour,
+            "weight": 2.5,
+            "opacity": 1,
+            "fillColor": pattern_fill(category),
+            "fillOpacity": 1,
+        }
+        for category, colour in CATEGORY_COLOURS.items()
     }
+
+
+def pins_layer(pins: Sequence[GapPin], name: str | None = None) -> dict[str, Any]:
+    """A marker per reported gap: its title as alt text and tooltip; never who reported it.
+    With a `name`, the markers are one overlay in the layer control."""
+    width, height = DEFICIT_ICON_SIZE
+    return {
+        "type": "pins",
+        "name": name,
+        "icon": {"url": DEFICIT_ICON, "size": [width, height], "anchor": [width // 2, height // 2]},
+        "pins": [{"title": p.title, "lat": p.lat, "lon": p.lon, "lang": p.lang} for p in pins],
+    }
+
+
+def areas_layer(
+    areas: Sequence[AreaShade],
+    names: LayerNames,
+    *,
+    layer_id: str,
+    style: dict[str, Any],
+    shaded: bool,
+    highlight: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The areas as a GeoJSON layer whose tooltip shows the details `names` has labels for;
+    `shaded`: filled by need decile."""
+    fields = [f for f in DETAIL_FIELDS if f in names.details]
+    return {
+        "type": "areas",
+        "id": layer_id,
+        "name": names.need,
+        "data": areas_collection(areas),
+        "fields": fields,
+        "labels": [names.details[f] for f in fields],
+        "style": style,
+        "fills": [NO_VALUE_COLOUR, *DECILE_COLOURS] if shaded else None,
+        "highlight": highlight,
+    }
+
+
+def need_layer(areas: Sequence[AreaShade], names: LayerNames) -> dict[str, Any]:
+    """The areas filled by need decile, each with a tooltip of its details."""
+    return areas_layer(
+        areas,
+        names,
+        layer_id="need",
+        style={"fillOpacity": 0.75, "color": "#ffffff", "weight": 0.8},
+        shaded=True,
+        highlight={"weight": 3, "color": "#000000"},
+    )
 
 
 def build_planner_map(
@@ -235,31 +213,44 @@ def build_planner_map(
     lang: str,
     theme: str | None,
     asset_layers: Sequence[tuple[str, str]] = (),
-) -> OfflineMap:
-    """The overlay map: need deciles, gap categories over them, reported gaps, and one live
+) -> DataMap:
+    """The overlay map: need deciles, gap categories over them (a copy of the need layer's
+    outlines, made in the browser, so the page carries them once), reported gaps, and one live
     layer of published assets per (kind, layer name) for the theme; a layer control."""
-    m = new_map(basemap, label=names.label, bounds=bounds_of_areas(areas), max_zoom=15)
-    need = need_layer(areas, names)
-    need.add_to(m)
-    GapCategoryLayer(need, name=map_text(names.gaps), show=theme is not None).add_to(m)
-    gaps = folium.FeatureGroup(name=map_text(names.deficits), overlay=True, control=True)
-    add_gap_pins(gaps, pins)
-    gaps.add_to(m)
+    m = new_map(basemap, label=names.label, lang=lang, bounds=bounds_of_areas(areas), max_zoom=15)
+    m.add(need_layer(areas, names))
+    m.add(
+        {
+            "type": "categories",
+            "source": "need",
+            "name": names.gaps,
+            "show": theme is not None,
+            "styles": category_styles(),
+        }
+    )
+    m.add(pins_layer(pins, names.deficits))
     for kind, layer_name in asset_layers:
-        live_assets_layer(
-            name=map_text(layer_name),
-            lang=lang,
-            kinds=[kind],
-            themes=[theme] if theme else None,
-            show=False,
-        ).add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
+        m.add(
+            live_assets_layer(
+                name=layer_name,
+                lang=lang,
+                kinds=[kind],
+                themes=[theme] if theme else None,
+                show=False,
+            )
+        )
+    m.layer_control = True
     return m
 
 
 def build_area_map(
-    area: AreaShade, pins: Sequence[GapPin], basemap: Basemap, *, names: LayerNames
-) -> OfflineMap:
+    area: AreaShade,
+    pins: Sequence[GapPin],
+    basemap: Basemap,
+    *,
+    names: LayerNames,
+    lang: str = "en",
+) -> DataMap:
     """One area's outline (tooltip: its name) with the reported gaps in or near it."""
     boxes = [area.geometry.bounds] + [(p.lon, p.lat, p.lon, p.lat) for p in pins]
     bounds = (
@@ -268,21 +259,10 @@ def build_area_map(
         max(b[2] for b in boxes),
         max(b[3] for b in boxes),
     )
-    m = new_map(basemap, label=names.label, bounds=bounds, max_zoom=16)
-    fields = [f for f in DETAIL_FIELDS if f in names.details]
-    geojson_layer(
-        areas_collection([area]),
-        fields=fields,
-        aliases=[names.details[f] for f in fields],
-        name=map_text(names.need),
-        style_function=lambda _feature: {
-            "color": "#0b3d2e",
-            "weight": 3,
-            "fillColor": "#0b3d2e",
-            "fillOpacity": 0.08,
-        },
-    ).add_to(m)
-    add_gap_pins(m, pins)
+    m = new_map(basemap, label=names.label, lang=lang, bounds=bounds, max_zoom=16)
+    style = {"color": "#0b3d2e", "weight": 3, "fillColor": "#0b3d2e", "fillOpacity": 0.08}
+    m.add(areas_layer([area], names, layer_id="area", style=style, shaded=False))
+    m.add(pins_layer(pins))
     return m
 
 

@@ -80,6 +80,12 @@ class Asset(Base):
     # Why a connector rejected a resident's suggestion (shown to the connectors of the patch).
     moderation_reason: Mapped[str | None] = mapped_column(Text)
 
+    # Optimistic locking in the write itself: every ORM UPDATE (and DELETE) of a row says
+    # `WHERE id = :id AND version = :version_read` and raises StaleDataError when another
+    # transaction changed the row meanwhile. The services bump `version` themselves (once per
+    # change, however many flushes it takes); see services/assets.py `_editable`.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
+
     themes: Mapped[list["AssetTheme"]] = relationship(
         back_populates="asset", cascade="all, delete-orphan", lazy="selectin"
     )

@@ -47,3 +47,7 @@ class Deficit(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(200))
     updated_by: Mapped[str | None] = mapped_column(String(200))
+
+    # Optimistic locking in the write itself (see models/assets.py): UPDATE and DELETE say
+    # `AND version = :version_read`; the service bumps the version once per change.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012

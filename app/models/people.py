@@ -44,6 +44,9 @@ class PublicLocation(Base):
     )
     grid: Mapped[str] = mapped_column(String(20))
     cell: Mapped[str] = mapped_column(String(40))
+    # The person's secret record key (0-255), drawn at random once: the cell-key perturbation
+    # of people counts sums these (app/services/disclosure.py). Never shown, never changed.
+    record_key: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Erasure(Base):

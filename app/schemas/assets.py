@@ -21,6 +21,7 @@ from pydantic import (
 from shapely.geometry import MultiPolygon
 
 from app.models import KINDS, PERSON_KINDS, STATUSES
+from app.schemas import codes
 from app.schemas.people import ConsentIn
 from app.spatial.geometry import check_lon_lat, geojson, multipolygon_from_geojson, point_geojson
 
@@ -44,9 +45,9 @@ Accessibility = Literal[
 ]
 assert set(KINDS) == set(Kind.__args__) and set(STATUSES) == set(Status.__args__)  # type: ignore[attr-defined]
 
-# Theme codes as seeded from data/themes.csv; anything else (e.g. a NUL byte, which PostGIS
-# cannot even compare) is refused before it reaches the database.
-THEME_CODE = r"^[a-z0-9_]+$"
+# Theme codes (app/schemas/codes.py), as seeded from data/themes.csv; anything else (e.g. a NUL
+# byte, which PostGIS cannot even compare) is refused before it reaches the database.
+THEME_CODE = codes.THEME_CODE
 UK_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 
 

@@ -5,16 +5,25 @@ import io
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from app.models import LEVELS
+from app.schemas.codes import CODE, indicator_code_problem
 from app.schemas.tabular import safe_cell
 
-INDICATOR_CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,59}$"
+# The API's path pattern; imports check codes with indicator_code_problem (app/schemas/codes.py).
+INDICATOR_CODE = CODE
+
+
+def _checked_code(value: str) -> str:
+    if problem := indicator_code_problem(value):
+        raise ValueError(problem)
+    return value
+
 
 _Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 _Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
-_Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=INDICATOR_CODE)]
+_Code = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_checked_code)]
 
 
 class IndicatorMeta(BaseModel):

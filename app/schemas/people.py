@@ -10,8 +10,6 @@ from app.models import CONSENT_METHODS
 ConsentMethod = Literal[CONSENT_METHODS]  # type: ignore[valid-type]
 # Consent is asked again at least this often (the connector renews it).
 MAX_CONSENT = timedelta(days=3 * 366)
-K_ANONYMITY = 5
-FEWER = f"fewer than {K_ANONYMITY}"
 
 
 class ConsentIn(BaseModel):
@@ -36,31 +34,37 @@ class ConsentIn(BaseModel):
         return value
 
 
-def shown_count(count: int) -> int | None:
-    """A count of people as it may be shown: None when under K_ANONYMITY."""
-    return count if count >= K_ANONYMITY else None
-
-
 class PeopleCount(BaseModel):
-    """How many people offer a theme in an area; `people` is null when fewer than 5."""
+    """How many people offer a theme in an area, as published: `people` is null when the
+    perturbed count is under 5 (zero included), and then `shown_as` is "fewer than 5"."""
 
     area_code: str
     area_name: str | None
+    area_name_cy: str | None
     theme: str
     people: int | None
     shown_as: str
 
 
 class PeopleCounts(BaseModel):
-    """Counts of people per area and theme, from public (1 km square) locations only."""
+    """Published counts of people per area (of the people level) and theme."""
 
-    level: str
+    level: str | None = Field(description="the one level people are counted at")
     method: str
     items: list[PeopleCount]
 
 
+class PlaceAreaOut(BaseModel):
+    """The area whose count answers "near here"."""
+
+    code: str
+    level: str
+    name_en: str | None
+    name_cy: str | None
+
+
 class PeopleNear(BaseModel):
-    """How many people near a point offer a theme."""
+    """How many people in the area holding a point offer a theme."""
 
     theme: str
     theme_label_en: str
@@ -70,8 +74,8 @@ class PeopleNear(BaseModel):
 
 
 class PeopleNearList(BaseModel):
-    """People near a point, per theme, from public (1 km square) locations only."""
+    """People near a point: the published counts of the area (of the people level) holding it."""
 
-    radius_m: float
+    area: PlaceAreaOut | None = Field(description="the area counted; null when none holds it")
     method: str
     items: list[PeopleNear]

@@ -45,7 +45,9 @@ def method_note(p: GapParameters, indicator: Indicator, theme: Theme) -> str:
         f"assets_within_distance >= {p.min_assets}. priority = high need and few assets: where "
         f"nothing exists yet. strength = high need and many assets: build on them. well_served = "
         f"not high need, many assets. low_need = not high need, few assets. People's own "
-        f"skills and volunteering are not counted here."
+        f"skills and volunteering are not counted here; where people counts are shown beside "
+        f"this analysis (/api/v1/people/counts, the planner's table) they are perturbed by up to "
+        f"2 and under 5 is 'fewer than 5', to protect the people counted."
     )
 
 

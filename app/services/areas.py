@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
 from sqlalchemy import delete, insert, select
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.errors import NotFound
 from app.models import Area, Asset, AssetArea
 from app.models.base import utcnow
+from app.schemas.codes import area_code_problem
 from app.services.vector_files import read_features
 from app.spatial import BBox, backend_for
 from app.spatial.geometry import area_element, geometry_from_db, point_element
@@ -112,8 +114,8 @@ def read_areas(
             bad.append(BadFeature(feature.number, None, fields.code, "no such attribute"))
             continue
         code = str(props[fields.code] or "").strip()
-        if not code:
-            bad.append(BadFeature(feature.number, None, fields.code, "empty code"))
+        if problem := area_code_problem(code):
+            bad.append(BadFeature(feature.number, None, fields.code, problem))
             continue
         if code in seen:
             bad.append(BadFeature(feature.number, code, fields.code, "duplicate code"))
@@ -136,6 +138,10 @@ def read_areas(
                     )
                 )
                 continue
+        parent_code = _text(props.get(fields.parent)) if fields.parent else None
+        if parent_code and (problem := area_code_problem(parent_code)):
+            bad.append(BadFeature(feature.number, code, fields.parent or "", problem))
+            continue
         if was_repaired:
             repaired.append(code)
         good.append(
@@ -145,7 +151,7 @@ def read_areas(
                 name_en=_text(props.get(fields.name_en)) if fields.name_en else None,
                 name_cy=_text(props.get(fields.name_cy)) if fields.name_cy else None,
                 population=population,
-                parent_code=_text(props.get(fields.parent)) if fields.parent else None,
+                parent_code=parent_code,
                 geom=geom,
             )
         )
@@ -289,6 +295,9 @@ def assign_assets(session: Session, *, levels: Iterable[str]) -> int:
     boundary goes to the area with the lowest code), so per-area counts add up to the total.
     """
     backend = backend_for(session.get_bind().dialect.name)
+    # The app places its new assets meanwhile: they wait for this rewrite to commit, instead of
+    # adding a row it would add again (PostgreSQL's unique violation, the import lost).
+    backend.lock_table(session.connection(), AssetArea.__tablename__)
     levels = list(levels)
     areas = session.execute(
         select(Area.id, Area.code, Area.level, Area.geom).where(Area.level.in_(levels))
@@ -314,6 +323,38 @@ def assign_assets(session: Session, *, levels: Iterable[str]) -> int:
         for asset_id, hit in zip(ids, inside, strict=True):
             key = (asset_id, area.level)
             if hit and (key not in best or area.code < best[key][0]):
+                best[key] = (area.code, area.id)
+    pairs = [
+        {"asset_id": asset_id, "area_id": area_id} for (asset_id, _), (_, area_id) in best.items()
+    ]
+    for start in range(0, len(pairs), 5000):
+        session.execute(insert(AssetArea), pairs[start : start + 5000])
+    session.flush()
+    return len(pairs)
+
+
+def assign_new_assets(session: Session, points: list[tuple[int, float, float]]) -> int:
+    """Put new assets (id, lon, lat), not yet in any area, in the areas covering them (one per
+    level, as assign_assets decides); returns assignments made.
+
+    Touches only these assets' rows, so the app may place its own new assets meanwhile (a
+    whole-table reassignment would collide with them on PostgreSQL)."""
+    if not points:
+        return 0
+    ids = np.array([p[0] for p in points], dtype=np.int64)
+    xs = np.array([p[1] for p in points], dtype=np.float64)
+    ys = np.array([p[2] for p in points], dtype=np.float64)
+    best: dict[tuple[int, str], tuple[str, int]] = {}
+    for area in session.execute(select(Area.id, Area.code, Area.level, Area.geom)):
+        geom = geometry_from_db(area.geom)
+        minx, miny, maxx, maxy = geom.bounds
+        near = np.flatnonzero((xs >= minx) & (xs <= maxx) & (ys >= miny) & (ys <= maxy))
+        if not near.size:
+            continue
+        inside = near[shapely.intersects_xy(geom, xs[near], ys[near])]
+        for asset_id in ids[inside].tolist():
+            key = (asset_id, area.level)
+            if key not in best or area.code < best[key][0]:
                 best[key] = (area.code, area.id)
     pairs = [
         {"asset_id": asset_id, "area_id": area_id} for (asset_id, _), (_, area_id) in best.items()

@@ -15,7 +15,7 @@ from app.models import PERSON_KINDS, Asset, AssetTheme
 from app.models.base import utcnow
 from app.schemas.assets import AssetCreate, AssetUpdate, fold
 from app.schemas.people import ConsentIn
-from app.services import audit, people
+from app.services import audit, people, versions
 from app.services.areas import assign_asset
 from app.services.theme_points import sync_theme_points
 from app.services.themes import known_codes
@@ -413,16 +413,24 @@ def _check_in_patch(session: Session, viewer: Viewer, asset: Asset) -> None:
 def _editable(
     session: Session, viewer: Viewer, asset_id: int, expected_version: int | None
 ) -> Asset:
-    asset = session.scalar(select(Asset).where(Asset.id == asset_id, visible_assets(viewer)))
-    if asset is None:
+    """The asset, claimed for this transaction at expected_version (None: any), read after the
+    claim so that what the change starts from is what it will overwrite (services/versions.py).
+    """
+    seen = select(Asset.id).where(Asset.id == asset_id, visible_assets(viewer))
+    if session.scalar(seen) is None:
         raise NotFound(f"asset {asset_id} not found")
     mine = select(Asset.id).where(Asset.id == asset_id, editable_assets(viewer))
     if session.scalar(mine) is None:
         raise Forbidden(f"asset {asset_id} is outside the areas you look after")
-    if expected_version is not None and asset.version != expected_version:
+    if not versions.claim(session, Asset, asset_id, expected_version):
+        current = session.scalar(select(Asset.version).where(Asset.id == asset_id))
         raise PreconditionFailed(
-            f"asset {asset_id} has changed (version {asset.version}); fetch it again"
+            f"asset {asset_id} has changed (version {current}); fetch it again"
         )
+    asset = session.scalar(
+        select(Asset).where(Asset.id == asset_id).execution_options(populate_existing=True)
+    )
+    assert asset is not None  # claimed: it exists, and it is ours until the transaction ends
     return asset
 
 
@@ -434,7 +442,19 @@ def update_asset(
     expected_version: int | None,
     data: AssetUpdate | dict[str, Any],
 ) -> Asset:
-    """Change the sent fields of an asset if it is still at expected_version (None: any)."""
+    """Change the sent fields of an asset if it is still at expected_version (None: any);
+    PreconditionFailed if it is not, decided by the database (services/versions.py)."""
+    with versions.refused_if_stale(f"asset {asset_id}"):
+        return _update_asset(session, viewer, asset_id, expected_version, data)
+
+
+def _update_asset(
+    session: Session,
+    viewer: Viewer,
+    asset_id: int,
+    expected_version: int | None,
+    data: AssetUpdate | dict[str, Any],
+) -> Asset:
     asset = _editable(session, viewer, asset_id, expected_version)
     before = _snapshot(asset)
     values = _fields(data) if isinstance(data, AssetUpdate) else data
@@ -454,11 +474,12 @@ def archive_asset(
     session: Session, *, viewer: Viewer, asset_id: int, expected_version: int | None
 ) -> Asset:
     """Archive an asset (delete keeps the record and its history)."""
-    asset = _editable(session, viewer, asset_id, expected_version)
-    before = _snapshot(asset)
-    asset.status = "archived"
-    sync_theme_points(asset)
-    return _finish_update(session, viewer, asset, before, "archive")
+    with versions.refused_if_stale(f"asset {asset_id}"):
+        asset = _editable(session, viewer, asset_id, expected_version)
+        before = _snapshot(asset)
+        asset.status = "archived"
+        sync_theme_points(asset)
+        return _finish_update(session, viewer, asset, before, "archive")
 
 
 def _finish_update(
@@ -499,6 +520,17 @@ def record_new_consent(
     consent: ConsentIn,
 ) -> Asset:
     """Add a consent record to a person-linked asset of the viewer's patch."""
+    with versions.refused_if_stale(f"asset {asset_id}"):
+        return _record_new_consent(session, viewer, asset_id, expected_version, consent)
+
+
+def _record_new_consent(
+    session: Session,
+    viewer: Viewer,
+    asset_id: int,
+    expected_version: int | None,
+    consent: ConsentIn,
+) -> Asset:
     asset = _editable(session, viewer, asset_id, expected_version)
     if not people.is_person(asset):
         raise InvalidInput(("path", "asset_id"), "only skill and volunteer records carry consent")

@@ -18,7 +18,7 @@ from app.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from app.models import Deficit
 from app.models.base import utcnow
 from app.schemas.deficits import DeficitCreate, DeficitUpdate, today_in_wales
-from app.services import audit
+from app.services import audit, versions
 from app.services.assets import decode_cursor, encode_cursor
 from app.services.themes import known_codes
 from app.services.visibility import Viewer
@@ -327,13 +327,21 @@ def _set(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _editable(session: Session, deficit_id: int, expected_version: int | None) -> Deficit:
-    deficit = session.get(Deficit, deficit_id)
-    if deficit is None:
+    """The deficit, claimed for this transaction at expected_version (None: any), read after
+    the claim (services/versions.py)."""
+    if session.scalar(select(Deficit.id).where(Deficit.id == deficit_id)) is None:
         raise NotFound(f"deficit {deficit_id} not found")
-    if expected_version is not None and deficit.version != expected_version:
+    if not versions.claim(session, Deficit, deficit_id, expected_version):
+        current = session.scalar(select(Deficit.version).where(Deficit.id == deficit_id))
+        if current is None:
+            raise NotFound(f"deficit {deficit_id} not found")
         raise PreconditionFailed(
-            f"deficit {deficit_id} has changed (version {deficit.version}); fetch it again"
+            f"deficit {deficit_id} has changed (version {current}); fetch it again"
         )
+    deficit = session.scalar(
+        select(Deficit).where(Deficit.id == deficit_id).execution_options(populate_existing=True)
+    )
+    assert deficit is not None  # claimed: it exists, and it is ours until the transaction ends
     return deficit
 
 
@@ -345,7 +353,20 @@ def update_deficit(
     expected_version: int | None,
     data: DeficitUpdate | dict[str, Any],
 ) -> Deficit:
-    """Change the sent fields if the deficit is still at expected_version (None: any); flushed."""
+    """Change the sent fields if the deficit is still at expected_version (None: any); flushed.
+
+    PreconditionFailed if it is not, decided by the database (services/versions.py)."""
+    with versions.refused_if_stale(f"deficit {deficit_id}"):
+        return _update_deficit(session, viewer, deficit_id, expected_version, data)
+
+
+def _update_deficit(
+    session: Session,
+    viewer: Viewer,
+    deficit_id: int,
+    expected_version: int | None,
+    data: DeficitUpdate | dict[str, Any],
+) -> Deficit:
     values = _set(values_of(data) if isinstance(data, DeficitUpdate) else data)
     if "theme" in values:
         _check_theme(session, values["theme"])
@@ -374,15 +395,16 @@ def delete_deficit(
     session: Session, *, viewer: Viewer, deficit_id: int, expected_version: int | None
 ) -> None:
     """Delete the deficit if still at expected_version; the audit trail keeps its last values."""
-    deficit = _editable(session, deficit_id, expected_version)
-    before = stored_values(deficit)
-    session.delete(deficit)
-    _audit(
-        session,
-        actor=viewer.actor or "anonymous",
-        action="delete",
-        deficit_id=deficit_id,
-        before=before,
-        after={},
-    )
-    session.flush()
+    with versions.refused_if_stale(f"deficit {deficit_id}"):
+        deficit = _editable(session, deficit_id, expected_version)
+        before = stored_values(deficit)
+        session.delete(deficit)
+        _audit(
+            session,
+            actor=viewer.actor or "anonymous",
+            action="delete",
+            deficit_id=deficit_id,
+            before=before,
+            after={},
+        )
+        session.flush()

@@ -17,6 +17,7 @@ from app.models import Asset, AssetTheme
 from app.services.area_imports import AreaImportReport, import_areas
 from app.services.areas import AreaFields
 from app.services.deficit_imports import import_deficits
+from app.services.demo_people import DemoPeopleReport, load_demo_people
 from app.services.imports import ImportOptions, ImportReport, import_assets
 from app.services.indicators import IndicatorImportReport, import_indicators
 from app.services.mappings import load_mapping
@@ -31,6 +32,7 @@ DEMO_CENTROIDS = DEMO_DIR / "aberllyn_centroids.geojson"
 DEMO_INDICATORS = DEMO_DIR / "aberllyn_indicators.csv"
 DEMO_INDICATOR_META = DEMO_DIR / "aberllyn_indicators.json"
 DEMO_DEFICITS = DEMO_DIR / "aberllyn_deficits.csv"
+DEMO_PEOPLE = DEMO_DIR / "aberllyn_people.csv"
 DEMO_SOURCE = "assetmap-demo (fictional)"
 DEMO_AREA_NAME = "Aberllyn (fictional example area)"
 DEMO_AREA_FIELDS = AreaFields(
@@ -63,7 +65,13 @@ ASSET_FILE = "assets.geojson"
 AREA_MAPPING = PROJECT_DIR / "data" / "mappings" / "wales_public_services.json"
 AREA_DIR_FILES = (AREA_FILE, CENTROID_FILE, WIMD_FILE, POSTCODE_FILE, ASSET_FILE)
 
-Report = AreaImportReport | IndicatorImportReport | PostcodeImportReport | ImportReport
+Report = (
+    AreaImportReport
+    | IndicatorImportReport
+    | PostcodeImportReport
+    | ImportReport
+    | DemoPeopleReport
+)
 Progress = Callable[[int, int], None]
 
 
@@ -128,6 +136,7 @@ def _fictional(session: Session, progress: Progress | None) -> DemoResult:
             DEMO_ASSETS.name,
             lambda: import_assets(session, DEMO_ASSETS, ImportOptions(actor="demo"), progress),
         ),
+        (DEMO_PEOPLE.name, lambda: load_demo_people(session, DEMO_PEOPLE)),
     ]
     _run(result, steps)
     if result.ok:

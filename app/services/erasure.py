@@ -2,12 +2,20 @@
 
 Erasure deletes the record and everything hanging off it, scrubs the values out of its audit
 trail (field names, actions, times and actors stay), and leaves a tombstone holding only the
-asset id, so that `reapply_erasures` can erase it again after a restore from an older backup.
+asset id, time and actor, so that `reapply_erasures` can erase it again after a restore from an
+older backup. The tombstone is kept twice: in the database, and in the erasure ledger, an
+append-only file outside it (ASSETMAP_ERASURE_LEDGER) that restoring a backup does not reach.
 """
 
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -26,6 +34,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services import audit
+from app.settings import PROJECT_DIR, Settings
 from app.spatial.geometry import geojson, geometry_from_db
 
 EXPORT_FORMAT = "assetmap-person-export"
@@ -210,3 +219,107 @@ def reapply_erasures(session: Session, *, actor: str) -> list[int]:
             scrub_audit(session, tombstone.asset_id, until=tombstone.erased_at)
     session.flush()
     return erased_again
+
+
+# ---- the erasure ledger ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    """What the ledger keeps of an erasure: the asset id, when, and who. Nothing personal."""
+
+    asset_id: int
+    erased_at: datetime
+    erased_by: str
+
+
+def ledger_path(settings: Settings) -> Path:
+    """Where this database's erasure ledger is: ASSETMAP_ERASURE_LEDGER, else beside a
+    SpatiaLite file (`<file>.erasures.jsonl`), else data/erasures-<database>.jsonl (PostGIS)."""
+    if settings.erasure_ledger is not None:
+        return settings.erasure_ledger
+    from sqlalchemy.engine import make_url
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            return Path(f"{url.database}.erasures.jsonl")
+        return PROJECT_DIR / "data" / "erasures-memory.jsonl"
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{url.host or 'local'}-{url.database}")
+    return PROJECT_DIR / "data" / f"erasures-{name}.jsonl"
+
+
+def append_to_ledger(path: Path, tombstones: Iterable[Tombstone | Erasure]) -> int:
+    """Append tombstones to the ledger and flush them to disk; how many lines were written."""
+    lines = [
+        orjson.dumps(
+            {
+                "asset_id": t.asset_id,
+                "erased_at": t.erased_at.isoformat(),
+                "erased_by": t.erased_by,
+            }
+        )
+        + b"\n"
+        for t in tombstones
+    ]
+    if not lines:
+        return 0
+    with path.open("ab") as ledger:
+        ledger.write(b"".join(lines))
+        ledger.flush()
+        os.fsync(ledger.fileno())
+    return len(lines)
+
+
+def read_ledger(path: Path) -> list[Tombstone]:
+    """The ledger's tombstones, the latest erasure of each asset id (none when no file)."""
+    if not path.exists():
+        return []
+    latest: dict[int, Tombstone] = {}
+    for number, line in enumerate(path.read_bytes().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            entry = orjson.loads(line)
+            tombstone = Tombstone(
+                asset_id=int(entry["asset_id"]),
+                erased_at=datetime.fromisoformat(entry["erased_at"]),
+                erased_by=str(entry["erased_by"]),
+            )
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            raise ValueError(f"erasure ledger {path}, line {number}: not a tombstone") from None
+        known = latest.get(tombstone.asset_id)
+        if known is None or tombstone.erased_at > known.erased_at:
+            latest[tombstone.asset_id] = tombstone
+    return sorted(latest.values(), key=lambda t: t.asset_id)
+
+
+def tombstones(session: Session) -> list[Tombstone]:
+    """The tombstones the database holds."""
+    return [
+        Tombstone(asset_id=e.asset_id, erased_at=e.erased_at, erased_by=e.erased_by)
+        for e in session.scalars(select(Erasure).order_by(Erasure.asset_id))
+    ]
+
+
+def remember_tombstones(session: Session, known: Iterable[Tombstone]) -> int:
+    """Put tombstones the database lacks (or holds an older erasure of) back into it, e.g.
+    after restoring a backup taken before they were written; how many changed (flushed)."""
+    changed = 0
+    for tombstone in known:
+        row = _tombstone(session, tombstone.asset_id)
+        if row is None:
+            session.add(
+                Erasure(
+                    asset_id=tombstone.asset_id,
+                    erased_at=tombstone.erased_at,
+                    erased_by=tombstone.erased_by,
+                )
+            )
+        elif row.erased_at < tombstone.erased_at:
+            row.erased_at, row.erased_by = tombstone.erased_at, tombstone.erased_by
+        else:
+            continue
+        changed += 1
+    session.flush()
+    return changed

@@ -1,6 +1,14 @@
 """Matching validated rows to stored assets, and writing them: bulk inserts for new assets
 (with their themes and one audit event each), services.assets.update_asset for changed ones.
 
+An import must not hold SQLite's write lock (or PostgreSQL's row locks) for its whole run, so
+that the app's writes wait briefly instead of failing: on SQLite nothing is written while the
+file is read and matched (what to write waits in memory for `Planner.finish`, one short
+transaction at the end); on PostgreSQL new assets are inserted as the file is read (writers do
+not wait for one another there) and changes wait for the end. New ids come from the database
+inside the write (SQLite: max + 1 under the write lock; PostgreSQL: the sequence), never from a
+read made earlier.
+
 These lookups read assets without the visibility filter on purpose: an import must see every
 stored asset (people included) to refuse to touch it, and nothing read here leaves the server.
 """
@@ -14,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.models import PERSON_KINDS, Asset, AssetTheme, AuditEvent, Base
 from app.models.base import utcnow
+from app.services.areas import assign_new_assets
 from app.services.assets import AUDITED_COLUMNS, update_asset
 from app.services.import_rows import Key, Problem, Row, audit_snapshot, update_values
 from app.services.theme_points import theme_point
@@ -59,9 +68,10 @@ class Planner:
     keys: dict[Key, int] = field(default_factory=dict)
     asset_ids: dict[int, int] = field(default_factory=dict)
     now: datetime = field(default_factory=utcnow)
-    # New assets wait here to be inserted in big batches (fewer, faster bulk inserts).
+    # What to write waits here until finish(): new assets (inserted in big batches) and changes.
     pending_with_id: list[Row] = field(default_factory=list)
     pending_new: list[Row] = field(default_factory=list)
+    pending_updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
     def plan(
         self, session: Session, rows: list[Row]
@@ -126,30 +136,52 @@ class Planner:
         updates: list[tuple[int, dict[str, Any]]],
         actor: str,
     ) -> None:
-        """Update what plan() decided; creates wait for FLUSH_ROWS of them, or finish()."""
+        """Keep what plan() decided for finish(). PostgreSQL, where writers do not wait for one
+        another, inserts the new assets by FLUSH_ROWS meanwhile (bounded memory); SQLite,
+        which has one writer, keeps them all for the final transaction."""
         self.pending_with_id += with_id
         self.pending_new += new
-        if len(self.pending_with_id) + len(self.pending_new) >= FLUSH_ROWS:
-            self.finish(session, actor)
+        self.pending_updates += updates
+        waiting = len(self.pending_with_id) + len(self.pending_new)
+        if waiting >= FLUSH_ROWS and not _backend(session).one_writer:
+            self._insert_pending(session, actor)
+
+    def finish(self, session: Session, actor: str) -> None:
+        """Write everything waiting, in the session's transaction (the caller commits).
+
+        The transaction takes the write lock first (SQLite: BEGIN IMMEDIATE, waiting for a
+        writer of the app like any writer), then draws the new ids, inserts in batches of
+        FLUSH_ROWS, puts the new assets in their areas and applies the changes (whose rows are
+        locked from here to the commit only)."""
+        updates, self.pending_updates = self.pending_updates, []
+        _backend(session).begin_writes(session.connection())
+        self._insert_pending(session, actor)
         viewer = Viewer(actor=actor, role="admin", with_people=False)
         for asset_id, changes in updates:
             update_asset(
                 session, viewer=viewer, asset_id=asset_id, expected_version=None, data=changes
             )
 
-    def finish(self, session: Session, actor: str) -> None:
-        """Insert the new assets still waiting."""
+    def _insert_pending(self, session: Session, actor: str) -> None:
         with_id, new = self.pending_with_id, self.pending_new
         self.pending_with_id, self.pending_new = [], []
-        if new:
-            # Reserved only now: SpatiaLite's next id is max(id) + 1 of what is inserted.
-            fresh = _backend(session).reserve_ids(
-                session.connection(), "assets", "id", len(new), self.ids_above
-            )
-            for row, new_id in zip(new, fresh, strict=True):
-                row.id = new_id
-        if with_id or new:
-            insert_rows(session, with_id + new, actor=actor, now=self.now)
+        if not (with_id or new):
+            return
+        # Ids are drawn inside the write: SpatiaLite's next id is max(id) + 1 under the write
+        # lock, PostgreSQL's come from the sequence (moved past every id the file brings).
+        fresh = _backend(session).reserve_ids(
+            session.connection(), "assets", "id", len(new), self.ids_above
+        )
+        for row, new_id in zip(new, fresh, strict=True):
+            row.id = new_id
+        created = with_id + new
+        for start in range(0, len(created), FLUSH_ROWS):
+            insert_rows(session, created[start : start + FLUSH_ROWS], actor=actor, now=self.now)
+        # Only the new assets: changed ones are placed by update_asset, and the others are not
+        # this import's to touch (the app may be placing its own new assets meanwhile).
+        assign_new_assets(
+            session, [(row.id, *row.values["location"]) for row in created if row.id is not None]
+        )
 
     def _claim(self, outcome: Outcome, row: Row, asset_id: int) -> bool:
         earlier = self.asset_ids.get(asset_id)

@@ -7,6 +7,9 @@ How records are matched (also in `assetmap import assets --help`):
    empty database is identical (`new_ids` ignores id, version and timestamps instead);
 3. else the record is new every time it is imported (the report counts these).
 All or nothing: the caller commits only when the report has no problems (and not dry_run).
+The file is read, checked and matched first, writing nothing; what to write is then written in
+one short transaction at the end (import_writes.Planner.finish), so the app keeps writing
+meanwhile (its writes wait for that last transaction at most).
 """
 
 import gc
@@ -16,9 +19,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.services.areas import assign_all_assets
 from app.services.import_formats import SourceFile, open_source
 from app.services.import_rows import Batch, ImportOptions, Problem, prepared_batches
 from app.services.import_worker import batches_from_worker
@@ -29,6 +32,10 @@ from app.spatial import backend_for
 __all__ = ["ImportOptions", "ImportReport", "Problem", "import_assets"]
 
 BATCH = 2000
+TAKEN_MEANWHILE = (
+    "a source_id or id of this file was given to another asset while the file was read; "
+    "nothing was written: import it again"
+)
 # Big CSV files are validated in a second process while this one writes (on 2+ CPUs).
 PARALLEL_MIN_RECORDS = 20_000
 
@@ -77,24 +84,28 @@ def import_assets(
         ids_above=0 if options.new_ids else source_file.max_id,
     )
     if planner.ids_above and not options.dry_run:
-        # New assets get ids above every id the file brings (also the API's, meanwhile).
+        # The app's new assets get ids above every id the file brings from now on (a sequence
+        # on PostgreSQL, no lock; SpatiaLite draws max(id) + 1 under the final write's lock).
         backend = backend_for(session.get_bind().dialect.name)
         backend.reserve_ids(session.connection(), "assets", "id", 0, planner.ids_above)
     with _collector_paused():
-        for batch in _batches(source_file, path, options, known_themes):
-            report.problems.extend(batch.problems)
-            outcome, with_id, new, updates = planner.plan(session, batch.rows)
-            report.add(outcome)
+        try:
+            for batch in _batches(source_file, path, options, known_themes):
+                report.problems.extend(batch.problems)
+                outcome, with_id, new, updates = planner.plan(session, batch.rows)
+                report.add(outcome)
+                if report.ok and not options.dry_run:
+                    planner.write(session, with_id, new, updates, options.actor)
+                report.records += batch.records
+                if progress is not None:
+                    progress(report.records, source_file.count)
             if report.ok and not options.dry_run:
-                planner.write(session, with_id, new, updates, options.actor)
-            report.records += batch.records
-            if progress is not None:
-                progress(report.records, source_file.count)
-        if report.ok and not options.dry_run:
-            planner.finish(session, options.actor)
+                planner.finish(session, options.actor)
+        except IntegrityError:
+            # Another writer took a source_id or id of this file after it was matched.
+            session.rollback()
+            report.problems.append(Problem(0, "file", TAKEN_MEANWHILE))
     report.problems.sort(key=lambda problem: problem.number)
-    if report.ok and not options.dry_run and (report.created or report.updated):
-        assign_all_assets(session)
     return report
 
 

@@ -1,7 +1,8 @@
 """Introductions: a resident asks to be put in touch with people offering a theme near them.
 
 The request goes to the connectors of the patch it falls in, never to a person: the requester
-learns only how many people near them offer the theme (k >= 5). Their place is stored as the
+learns only the published count of people offering the theme in the area holding their place
+(app/services/disclosure.py). Their place is stored as the
 centre of its 1 km grid square (app/services/grid.py), so not even their own point is kept.
 A request belongs to a patch when its area is one of the patch's areas or its point lies in
 one of them (so a connector scoped to a ward sees the requests of the LSOAs inside it).
@@ -21,8 +22,7 @@ from app.errors import Forbidden, InvalidInput, NotFound
 from app.models import LEVELS, Area, Introduction, Theme, User
 from app.models.base import utcnow
 from app.schemas.introductions import IntroductionCreate
-from app.schemas.people import FEWER
-from app.services import audit, people
+from app.services import audit, disclosure
 from app.services.areas import areas_covering
 from app.services.grid import public_square
 from app.services.postcodes import lookup_postcode
@@ -30,7 +30,6 @@ from app.services.users import actor_of
 from app.services.visibility import Viewer
 from app.spatial.geometry import geometry_from_db
 
-RADIUS_M = 2000.0
 # Rows read per round while filtering a scoped connector's list by patch geometry.
 _BATCH = 500
 
@@ -160,19 +159,8 @@ def _smallest_area(session: Session, lon: float, lat: float) -> int | None:
 
 
 def _people_near(session: Session, theme: Theme, lon: float, lat: float) -> dict[str, Any]:
-    """The count of people offering the theme near the point, always one row (k >= 5)."""
-    rows = people.counts_near(session, lon=lon, lat=lat, radius_m=RADIUS_M, themes=(theme.code,))
-    if not rows:
-        rows = [
-            {
-                "theme": theme.code,
-                "theme_label_en": theme.label_en,
-                "theme_label_cy": theme.label_cy,
-                "people": None,
-                "text": f"{FEWER.capitalize()} people near here offer {theme.label_en.lower()}",
-            }
-        ]
-    return {"radius_m": RADIUS_M, "method": people.COUNT_METHOD, "items": rows}
+    """The published count of people offering the theme in the area holding the point."""
+    return disclosure.near_answer(session, lon, lat, themes=(theme.code,))
 
 
 def request_introduction(

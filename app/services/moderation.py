@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from app.models import Area, Asset, AssetArea, AuditEvent, Report
 from app.models.base import utcnow
 from app.schemas.moderation import (
@@ -171,16 +171,20 @@ def decide_asset(
     if asset.status != "pending":
         raise Conflict(f"suggestion {asset_id} was decided already (it is {asset.status})")
     before = asset.moderation_reason
-    asset = asset_service.update_asset(
-        session,
-        viewer=viewer,
-        asset_id=asset_id,
-        expected_version=None,
-        data={
-            "status": STATUS_OF_DECISION[decision.decision],
-            "moderation_reason": decision.reason,
-        },
-    )
+    try:
+        # At the version read above: of two connectors deciding at once, one decides.
+        asset = asset_service.update_asset(
+            session,
+            viewer=viewer,
+            asset_id=asset_id,
+            expected_version=asset.version,
+            data={
+                "status": STATUS_OF_DECISION[decision.decision],
+                "moderation_reason": decision.reason,
+            },
+        )
+    except PreconditionFailed as exc:
+        raise Conflict(f"suggestion {asset_id} was decided meanwhile; fetch it again") from exc
     # The update event holds the status; this one says it was a moderation decision, and why.
     audit.record(
         session,

@@ -10,10 +10,10 @@ from app.models import Area, Asset, AssetArea, AssetTheme, Indicator, IndicatorV
 from app.schemas.deficits import deficit_json
 from app.services.areas import get_area
 from app.services.deficits import deficits_near
+from app.services.disclosure import METHOD, people_counts
 from app.services.indicators import need_percentiles
-from app.services.people import COUNT_METHOD, counts_by_area
 from app.services.visibility import ANONYMOUS, visible_assets
-from app.spatial import BBox, backend_for
+from app.spatial import backend_for
 from app.spatial.geometry import geometry_from_db
 
 # Search radii for "nearest asset of each theme", widening until every theme is found.
@@ -142,21 +142,20 @@ def area_profile(session: Session, code: str, *, distance_m: float = 800.0) -> d
                 session, lon=centroid.x, lat=centroid.y, radius_m=distance_m, area_geom=geom
             )
         ],
-        "people": _people(session, area, BBox(*geom.bounds)),
+        "people": _people(session, area),
         "distance_m": distance_m,
     }
 
 
-def _people(session: Session, area: Area, bounds: BBox) -> dict[str, Any]:
-    """People offering each theme here, by public location; under 5 shown as fewer.
-
-    Only people inside the area's bounds are read: a public point in the area lies in them."""
-    rows = counts_by_area(session, level=area.level, bbox=bounds)
+def _people(session: Session, area: Area) -> dict[str, Any]:
+    """People offering each theme here, as published (app/services/disclosure.py): counts
+    exist only for areas of the people level; for other levels `by_theme` is empty."""
+    level, rows = people_counts(session, area_codes=[area.code])
+    counted = level == area.level
     return {
-        "method": COUNT_METHOD,
+        "method": METHOD,
+        "level": level,
         "by_theme": [
-            {k: r[k] for k in ("theme", "people", "shown_as")}
-            for r in rows
-            if r["area_code"] == area.code
+            {"theme": r.theme, "people": r.people, "shown_as": r.shown_as} for r in rows if counted
         ],
     }

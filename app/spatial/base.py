@@ -46,6 +46,9 @@ class SpatialBackend(Protocol):
     """Spatial SQL for one database; every method returns SQLAlchemy expressions or facts."""
 
     name: str
+    # Whether the database has one writer at a time (SQLite): a long write transaction then
+    # makes every other writer wait, so long jobs keep theirs short.
+    one_writer: bool
 
     def engine_options(self) -> dict[str, Any]:
         """Keyword arguments for create_engine."""
@@ -101,6 +104,17 @@ class SpatialBackend(Protocol):
         self, connection: Connection, tables: dict[str, list[str]]
     ) -> list[str]:
         """Problems with the spatial indexes of these geometry columns (empty: none)."""
+        ...
+
+    def lock_table(self, connection: Connection, table_name: str) -> None:
+        """Keep other transactions from changing the table's rows until this one ends (reads
+        go on): for a rewrite of many rows that others also insert (PostgreSQL: SHARE ROW
+        EXCLUSIVE; SQLite: the write lock)."""
+        ...
+
+    def begin_writes(self, connection: Connection) -> None:
+        """Make the connection's transaction a writer now, before its first write (SQLite's
+        BEGIN IMMEDIATE: waits for another writer, then holds the write lock until commit)."""
         ...
 
     def reserve_ids(

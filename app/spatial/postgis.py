@@ -5,6 +5,7 @@ from typing import Any
 
 import numpy as np
 import orjson
+import psycopg
 from geoalchemy2 import Geography, Geometry
 from numpy.typing import NDArray
 from psycopg import sql
@@ -25,6 +26,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.spatial.base import BBox, degree_margins, radius_envelope
@@ -48,6 +50,8 @@ class PostGIS:
     """Spatial SQL for PostgreSQL + PostGIS."""
 
     name = "postgis"
+    # Writers wait only for the rows they both change.
+    one_writer = False
 
     def engine_options(self) -> dict[str, Any]:
         """Pool sized for a stateless app behind a load balancer."""
@@ -144,6 +148,14 @@ class PostGIS:
                     problems.append(f"{table_name}.{column}: GiST index invalid")
         return problems
 
+    def lock_table(self, connection: Connection, table_name: str) -> None:
+        """LOCK TABLE ... IN SHARE ROW EXCLUSIVE MODE: other writers of the table wait."""
+        quoted = connection.dialect.identifier_preparer.quote(table_name)
+        connection.exec_driver_sql(f"LOCK TABLE {quoted} IN SHARE ROW EXCLUSIVE MODE")
+
+    def begin_writes(self, connection: Connection) -> None:
+        """Nothing to do: writers lock the rows they change, and ids come from sequences."""
+
     def reserve_ids(
         self, connection: Connection, table_name: str, column: str, count: int, above: int = 0
     ) -> list[int]:
@@ -194,10 +206,13 @@ class PostGIS:
         driver = connection.connection.driver_connection
         assert driver is not None
         lines = list(map("\t".join, zip(*columns, strict=True)))
-        with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:
-            for start in range(0, len(lines), _COPY_CHUNK):
-                chunk = lines[start : start + _COPY_CHUNK]
-                copy.write(("\n".join(chunk) + "\n").encode())
+        try:
+            with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:
+                for start in range(0, len(lines), _COPY_CHUNK):
+                    chunk = lines[start : start + _COPY_CHUNK]
+                    copy.write(("\n".join(chunk) + "\n").encode())
+        except psycopg.IntegrityError as exc:  # as SQLAlchemy raises it for its own statements
+            raise IntegrityError(copy_sql.as_string(driver), None, exc) from exc
 
 
 def _copy_column(column_type: Any, values: list[Any], serialize: Any) -> list[str]:

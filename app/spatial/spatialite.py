@@ -66,6 +66,8 @@ class SpatiaLite:
     """Spatial SQL for SQLite + mod_spatialite."""
 
     name = "spatialite"
+    # One writer at a time: a long write transaction makes every other writer wait.
+    one_writer = True
 
     def engine_options(self) -> dict[str, Any]:
         """Use an extension-capable sqlite3 module."""
@@ -73,11 +75,17 @@ class SpatiaLite:
 
     def on_connect(self, dbapi_connection: Any, connection_record: Any) -> None:
         """Load SpatiaLite, create its metadata once, and make concurrent use safe (WAL)."""
+        (driver_timeout,) = dbapi_connection.execute("PRAGMA busy_timeout").fetchone()
         load_spatialite_driver(dbapi_connection)
+        # mod_spatialite sets a 5 s busy timeout when it loads: keep the driver's (the engine
+        # passes ASSETMAP_DB_BUSY_TIMEOUT) for the statements below, so a locked file fails fast.
+        dbapi_connection.execute(f"PRAGMA busy_timeout={int(driver_timeout)}")
         init_spatialite(dbapi_connection, transaction=True, init_mode="WGS84")
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        # A writer waits for another's lock (e.g. an import's final transaction) this long;
+        # the app's engine sets ASSETMAP_DB_BUSY_TIMEOUT after this.
+        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -202,12 +210,25 @@ class SpatiaLite:
                     problems.append(f"{label}: R*Tree does not match the table")
         return problems
 
+    def lock_table(self, connection: Connection, table_name: str) -> None:
+        """The write lock covers every table: begin_writes."""
+        self.begin_writes(connection)
+
+    def begin_writes(self, connection: Connection) -> None:
+        """BEGIN IMMEDIATE unless the transaction already writes (the sqlite3 module begins one
+        only before DML): what the transaction reads from now on stays true until it ends."""
+        driver = connection.connection.driver_connection
+        if driver is not None and driver.isolation_level is not None and not driver.in_transaction:
+            driver.execute("BEGIN IMMEDIATE")
+
     def reserve_ids(
         self, connection: Connection, table_name: str, column: str, count: int, above: int = 0
     ) -> list[int]:
-        """The ids after max(rowid) and `above` (SQLite has one writer: the transaction's)."""
+        """The ids after max(rowid) and `above`, read under the write lock (SQLite has one
+        writer: this transaction, from here until it ends)."""
         if not count:
             return []
+        self.begin_writes(connection)
         top = connection.execute(
             select(func.max(literal_column(column))).select_from(table(table_name))
         ).scalar()

@@ -172,9 +172,11 @@ def _form_page(
     m = new_map(
         Basemap.from_settings(settings),
         label=_("Map: click to set the place"),
+        lang=lang,
         bounds=bounds,
         max_zoom=FORM_MAP_ZOOM,
     )
+    parts = page_parts(m)
     return render_page(
         request,
         language,
@@ -186,8 +188,8 @@ def _form_page(
         values=form.values,
         errors=form.errors,
         labels=_labels(lang, form.values),
-        map=page_parts(m),
-        map_name=m.get_name(),
+        map=parts,
+        map_name=parts.element_id,
         conflict=conflict,
         consent_expires=consent_expires,
         **_choices(lang, session),

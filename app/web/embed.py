@@ -66,14 +66,21 @@ def embed_page(
         session, kinds=filters.kinds, themes=filters.themes
     )
     bounds = (box.minx, box.miny, box.maxx, box.maxy) if box else WALES
-    m = new_map(Basemap.from_settings(settings), label=_("Map of community assets"), bounds=bounds)
-    live_assets_layer(
-        name=_("Community assets"),
+    m = new_map(
+        Basemap.from_settings(settings),
+        label=_("Map of community assets"),
         lang=lang,
-        kinds=list(filters.kinds),
-        themes=list(filters.themes),
-        max_degrees=settings.max_bbox_degrees,
-    ).add_to(m)
+        bounds=bounds,
+    )
+    m.add(
+        live_assets_layer(
+            name=_("Community assets"),
+            lang=lang,
+            kinds=list(filters.kinds),
+            themes=list(filters.themes),
+            max_degrees=settings.max_bbox_degrees,
+        )
+    )
     narrowed = [("kind", k) for k in filters.kinds] + [("theme", t) for t in filters.themes]
     view = [*narrowed, ("bbox", ",".join(f"{v:.6f}" for v in bounds))]
     return render_page(

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.access import get_viewer
 from app.errors import AssetmapError
@@ -18,7 +19,16 @@ from app.web.language import localised, page_language
 from app.web.templating import render_page
 
 # Paths answered with JSON (or files) whatever the error: everything else is a page.
-DATA_PREFIXES = ("/api/", "/ogc", "/static/", "/healthz", "/openapi.json", "/docs", "/redoc")
+DATA_PREFIXES = (
+    "/api/",
+    "/ogc",
+    "/static/",
+    "/healthz",
+    "/readyz",
+    "/openapi.json",
+    "/docs",
+    "/redoc",
+)
 
 
 def is_page(request: Request) -> bool:
@@ -31,7 +41,7 @@ def _viewer(request: Request) -> Viewer:
     """Who is signed in, for the page header (anonymous when that cannot be told)."""
     try:
         return get_viewer(request, request.headers.get("authorization"))
-    except AssetmapError:
+    except (AssetmapError, SQLAlchemyError):  # an error page must not fail on the database
         return ANONYMOUS
 
 
@@ -54,7 +64,8 @@ def error_page(
         language,
         "error.html",
         status_code=status,
-        viewer=_viewer(request),
+        # 503: the database is unavailable, so do not ask it who is signed in.
+        viewer=ANONYMOUS if status == 503 else _viewer(request),
         status=status,
         fields=fields or [],
         retry_minutes=None if retry_after is None else max(1, -(-retry_after // 60)),

@@ -64,6 +64,7 @@ def search_page(
             Basemap.from_settings(settings),
             label=label,
             stack_label=translations(lang).gettext("Places here"),
+            lang=lang,
         )
         map_parts = page_parts(m)
     return render_page(

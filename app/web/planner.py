@@ -172,7 +172,9 @@ def area_page(
             deficits="",
             details={"name": _("Area"), "code": _("Code")},
         )
-        m = build_area_map(view.shade, view.pins, Basemap.from_settings(settings), names=names)
+        m = build_area_map(
+            view.shade, view.pins, Basemap.from_settings(settings), names=names, lang=lang
+        )
         map_parts = page_parts(m)
     return render_page(
         request,

@@ -71,6 +71,8 @@ class AreaView:
     by_kind: list[Count] = field(default_factory=list)
     by_theme: list[Count] = field(default_factory=list)
     people: list[Count] = field(default_factory=list)
+    # The level people are counted at, in words, when this area is not of it (else None).
+    people_elsewhere: str | None = None
     nearest: list[Count] = field(default_factory=list)
     gaps: list[NearGap] = field(default_factory=list)
     distance_m: str = ""
@@ -116,6 +118,9 @@ def area_view(session: Session, code: str, lang: str) -> AreaView:
                      for r in assets["by_theme"]]  # fmt: skip
     view.people = [Count(themes.get(r["theme"], r["theme"]), people_text(r["people"], lang))
                    for r in profile["people"]["by_theme"]]  # fmt: skip
+    people_level = profile["people"]["level"]
+    if people_level is not None and people_level != area["level"]:
+        view.people_elsewhere = level_labels(lang).get(people_level, people_level)
     view.nearest = [
         Count(label, distance_text(profile["nearest_asset_m"].get(code), lang))
         for code, label in themes.items()

@@ -17,17 +17,18 @@ from sqlalchemy.orm import Session
 from app.i18n import translations
 from app.maps.planner import AreaShade, GapPin
 from app.models import KINDS, LEVELS, PERSON_KINDS
-from app.schemas.people import shown_count
 from app.services.analysis import GapParameters, gap_analysis
 from app.services.deficits import list_deficits
+from app.services.disclosure import people_counts
 from app.services.indicators import indicator_values, list_indicators, need_decile
-from app.services.people import counts_by_area
 from app.services.visibility import ANONYMOUS
 from app.spatial import BBox
 from app.web.search import bilingual, theme_labels
 
 PUBLIC_KINDS = tuple(k for k in KINDS if k not in PERSON_KINDS)
 MAX_GAPS = 500
+# What a table shows for people at a level they are not counted at.
+NOT_COUNTED = "\N{EN DASH}"
 NUMBER_FORMAT = "#,##0.####"
 LOCALES = {"en": "en_GB", "cy": "cy_GB"}
 
@@ -86,12 +87,12 @@ def kind_layer_labels(lang: str) -> dict[str, str]:
     }
 
 
-def people_text(count: int | None, lang: str) -> str:
-    """A count of people as it may be shown: the number, or 'fewer than 5' (also for none)."""
-    shown = shown_count(count or 0)
-    if shown is None:
+def people_text(published: int | None, lang: str) -> str:
+    """A published count of people (app/services/disclosure.py) in words: the number, or
+    'fewer than 5' for None."""
+    if published is None:
         return translations(lang).gettext("fewer than 5")
-    return number(shown, lang)
+    return number(published, lang)
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,9 @@ class PlannerView:
     gaps: list[GapItem] = field(default_factory=list)
     more_gaps: bool = False
     summary: dict[str, int] = field(default_factory=dict)
+    # The one level people are counted at (None: no areas); other levels show no people.
+    people_level: str | None = None
+    people_level_label: str = ""
 
     @property
     def status(self) -> int:
@@ -213,10 +217,11 @@ def _fill(session: Session, view: PlannerView) -> None:
     params = GapParameters(indicator=view.indicator, theme=view.theme, level=view.level)
     result = gap_analysis(session, params, with_geometry=True)
     view.summary = result["summary"]
-    people = {
-        r["area_code"]: r["people"]
-        for r in counts_by_area(session, level=view.level, themes=(view.theme,))
-    }
+    counted_level, counts = people_counts(session, themes=(view.theme,))
+    view.people_level = counted_level
+    view.people_level_label = level_labels(lang).get(counted_level or "", counted_level or "")
+    people = {r.area_code: r.people for r in counts}
+    counted = counted_level == view.level
     categories = category_labels(lang)
     for item in result["items"]:
         name, name_lang = bilingual(
@@ -230,7 +235,7 @@ def _fill(session: Session, view: PlannerView) -> None:
             decile=need_decile(item["need_percentile"]),
             category=item["category"],
             assets=item["assets_in_area"],
-            people=people_text(people.get(item["area_code"]), lang),
+            people=people_text(people.get(item["area_code"]), lang) if counted else NOT_COUNTED,
         )
         view.rows.append(row)
         details = {

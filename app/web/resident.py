@@ -40,7 +40,7 @@ def asset_page(
     pin = AssetPin(name, record["lon"], record["lat"], name_lang)
     stack_label = translations(lang).gettext("Places here")
     m = build_assets_map(
-        [pin], Basemap.from_settings(settings), label=label, stack_label=stack_label
+        [pin], Basemap.from_settings(settings), label=label, stack_label=stack_label, lang=lang
     )
     return render_page(
         request,

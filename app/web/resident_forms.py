@@ -34,7 +34,7 @@ from app.spatial.geometry import check_lon_lat
 from app.web.forms import FormDep
 from app.web.language import localised, page_language
 from app.web.routing import PageRouter
-from app.web.search import display_name, kind_labels, theme_labels
+from app.web.search import bilingual, display_name, kind_labels, theme_labels
 from app.web.templating import render_page
 
 router = PageRouter()
@@ -189,7 +189,7 @@ def pick_map(
     session: Session, settings: Any, lang: str, point: tuple[float, float] | None
 ) -> tuple[MapParts, str]:
     """A map to choose a place on (around `point`, else the published assets, else Wales) and
-    the name of its Leaflet map variable, for pick-location.js."""
+    the id of its element, for pick-location.js."""
     label = translations(lang).gettext("Map: choose the place")
     if point is not None:
         lon, lat = point
@@ -197,8 +197,10 @@ def pick_map(
     else:
         extent = extent_of_assets(session, viewer=PUBLIC_VIEW)
         bounds = (extent.minx, extent.miny, extent.maxx, extent.maxy) if extent else WALES
-    m = new_map(Basemap.from_settings(settings), label=label, bounds=bounds)
-    return page_parts(m), m.get_name()
+    parts = page_parts(
+        new_map(Basemap.from_settings(settings), label=label, lang=lang, bounds=bounds)
+    )
+    return parts, parts.element_id
 
 
 def _point_or_none(form: FormFields) -> tuple[float, float] | None:
@@ -605,16 +607,17 @@ def request_introduction(
             )
         else:
             session.commit()
-            people = made.people_near["items"][0]
+            answer = made.people_near
             label = themes[made.view.introduction.theme_code]
+            area = answer["area"]
             return render_page(
                 request,
                 page_language(request),
                 "introduction_sent.html",
                 viewer=viewer,
                 theme=in_sentence(label),
-                people=people["people"],
-                radius_km=f"{made.people_near['radius_m'] / 1000:g}",
+                people=answer["items"][0]["people"] if answer["items"] else None,
+                area_name=(bilingual(area, "name", lang)[0] or area["code"]) if area else None,
             )
     values: dict[str, Any] = {name: form.get(name) for name in INTRODUCTION_FIELDS}
     values["point"] = _point_or_none(form)

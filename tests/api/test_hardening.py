@@ -184,11 +184,11 @@ def test_html_gets_the_page_policy_and_a_header_a_route_set_is_kept() -> None:
 # ---- the policies themselves ----------------------------------------------------------------
 
 
-def test_the_page_policy_allows_local_and_inline_scripts_but_no_other_host() -> None:
+def test_the_page_policy_allows_local_scripts_only_and_no_other_host() -> None:
     text = content_security_policy(Settings(database_url=NO_DB), "text/html; charset=utf-8")
     directives = {d.split()[0]: d.split()[1:] for d in text.split("; ")}
     assert directives["default-src"] == ["'self'"]
-    assert directives["script-src"] == ["'self'", "'unsafe-inline'"]
+    assert directives["script-src"] == ["'self'"]
     assert directives["style-src"] == ["'self'", "'unsafe-inline'"]
     assert directives["img-src"] == ["'self'", "data:"]
     assert directives["object-src"] == ["'none'"]

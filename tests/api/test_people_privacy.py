@@ -74,8 +74,8 @@ def _public_gets(
     extra = {
         "/api/v1/assets": ["", "?f=geojson", "?f=csv", f"?near={centre}&radius_m=3000",
                            "?status=pending", "?kind=skill", "?q=Rhian"],
-        "/api/v1/people/near": [f"?near={centre}&radius_m=2000"],
-        "/api/v1/people/counts": ["", "?theme=food"],
+        "/api/v1/people/near": [f"?near={centre}"],
+        "/api/v1/people/counts": ["?theme=food", "?area=X01000001"],
         "/api/v1/areas": ["", "?f=geojson"],
         "/api/v1/analysis/coverage": ["?theme=food"],
         "/api/v1/analysis/gaps": ["?indicator=none&theme=food"],
@@ -163,15 +163,17 @@ def test_public_outputs_hold_no_point_within_1_km_of_a_person(
     assert len(bodies) > 30
     leaks = {url: _near_points(text) for url, text in bodies.items()}
     assert {url: found for url, found in leaks.items() if found} == {}
-    counts = client.get("/api/v1/people/counts").json()["items"]
+    counts = client.get("/api/v1/people/counts?theme=food").json()["items"]
     assert counts == [
         {
-            "area_code": "X01000001",
-            "area_name": "Area X01000001",
+            "area_code": code,
+            "area_name": f"Area {code}",
+            "area_name_cy": f"Ardal {code}",
             "theme": "food",
             "people": None,
             "shown_as": "fewer than 5",
         }
+        for code in ("X01000001", "X01000002")
     ]
 
 
@@ -199,17 +201,30 @@ def test_a_search_around_the_exact_point_but_not_the_square_centre_finds_nobody(
     box = f"{lon - 0.002},{lat - 0.001},{lon + 0.002},{lat + 0.001}"  # about 280 m x 220 m
     assert not (lon - 0.002 < CENTRE[0] < lon + 0.002 and lat - 0.001 < CENTRE[1] < lat + 0.001)
 
-    near = client.get(f"/api/v1/people/near?near={lon},{lat}&radius_m=300").json()["items"]
-    in_box = client.get(f"/api/v1/people/counts?bbox={box}").json()["items"]
     assets = client.get(f"/api/v1/assets?near={lon},{lat}&radius_m=300").json()["items"]
     ogc = client.get(f"/ogc/collections/assets/items?bbox={box}").json()["features"]
-    at_centre = client.get(f"/api/v1/people/near?near={CENTRE[0]},{CENTRE[1]}&radius_m=10").json()[
-        "items"
-    ]
+    at_point = client.get(f"/api/v1/people/near?near={lon},{lat}&theme=food").json()
+    at_centre = client.get(f"/api/v1/people/near?near={CENTRE[0]},{CENTRE[1]}&theme=food")
 
-    assert near == in_box == assets == ogc == []
-    assert [(r["theme"], r["people"]) for r in at_centre] == [("food", 5)]
-    assert at_centre[0]["text"] == "5 people near here offer food"
+    assert assets == ogc == []
+    # "Near here" is the whole area holding the point: the same answer anywhere in it.
+    assert at_point == at_centre.json()
+    assert at_point["area"]["code"] == "X01000001"
+
+
+def test_people_counts_refuse_a_shape_the_caller_chooses(client: TestClient) -> None:
+    centre = f"{CENTRE[0]},{CENTRE[1]}"
+    refused = {
+        f"/api/v1/people/counts?bbox={CENTRE[0] - 0.01},{CENTRE[1] - 0.01},{centre}": "bbox",
+        f"/api/v1/people/near?near={centre}&radius_m=900": "radius_m",
+        f"/api/v1/people/near?near={centre}&distance_m=900": "distance_m",
+        "/api/v1/people/counts?level=msoa": "level",
+    }
+    for url, field in refused.items():
+        response = client.get(url)
+        assert response.status_code == 422, url
+        assert response.json()["detail"][0]["loc"] == ["query", field]
+        assert "whole areas" in response.json()["detail"][0]["msg"]
 
 
 def test_logs_hold_no_exact_coordinate(

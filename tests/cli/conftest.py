@@ -18,14 +18,19 @@ Invoke = Callable[..., Result]
 
 
 @pytest.fixture
-def assetmap(db: Engine, db_url: str) -> Iterator[Invoke]:
-    """Run `assetmap ARGS...` with ASSETMAP_DATABASE_URL pointing at the emptied test database."""
+def assetmap(db: Engine, db_url: str, tmp_path: Path) -> Iterator[Invoke]:
+    """Run `assetmap ARGS...` with ASSETMAP_DATABASE_URL pointing at the emptied test database
+    (and an erasure ledger of this test's own, as the database is emptied for each test)."""
     runner = CliRunner()
+    env = {
+        "ASSETMAP_DATABASE_URL": db_url,
+        "ASSETMAP_ERASURE_LEDGER": str(tmp_path / "erasures.jsonl"),
+    }
 
     def invoke(*args: str) -> Result:
         get_settings.cache_clear()  # each command reads the environment afresh, as a process does
         try:
-            return runner.invoke(app, list(args), env={"ASSETMAP_DATABASE_URL": db_url})
+            return runner.invoke(app, list(args), env=env)
         finally:
             get_settings.cache_clear()
 

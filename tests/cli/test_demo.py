@@ -19,6 +19,7 @@ from app.models import (
     Deficit,
     Indicator,
     IndicatorValue,
+    PublicLocation,
 )
 from app.services.analysis import CATEGORIES
 from app.services.demo import DEMO_DIR, DEMO_SOURCE
@@ -34,17 +35,15 @@ def counts(engine: Engine) -> dict[str, int]:
     return {**found, "audit_events": audit_count(engine)}
 
 
-def test_demo_loads_a_fictional_area_covering_every_kind_that_needs_no_consent(
-    assetmap: Invoke, db: Engine
-) -> None:
+def test_demo_loads_a_fictional_area_covering_every_kind(assetmap: Invoke, db: Engine) -> None:
     result = assetmap("demo")
 
     assert result.exit_code == 0, result.output
     with Session(db) as session:
         assets = session.scalars(select(Asset)).all()
         themes = set(session.scalars(select(AssetTheme.theme_code)))
-    assert 60 <= len(assets) <= 150
-    assert {a.kind for a in assets} == set(KINDS) - set(PERSON_KINDS)
+    assert 60 <= len([a for a in assets if a.kind not in PERSON_KINDS]) <= 150
+    assert {a.kind for a in assets} == set(KINDS)
     assert all(a.source == DEMO_SOURCE for a in assets)
     assert all(a.description_en.startswith("Fictional example (Aberllyn") for a in assets)
     assert all(a.description_cy.startswith("Enghraifft ffug") for a in assets)
@@ -130,7 +129,9 @@ def test_running_the_demo_twice_changes_nothing(assetmap: Invoke, db: Engine) ->
     again = assetmap("demo")
 
     assert again.exit_code == 0, again.output
-    assert f"0 created, 0 updated, {before['assets']} unchanged" in again.output
+    people = count(db, PublicLocation)
+    assert f"0 created, 0 updated, {before['assets'] - people} unchanged" in again.output
+    assert f"0 fictional people created, {people} unchanged" in again.output
     assert f"0 created, 0 updated, {before['areas']} unchanged" in again.output
     assert f"values 0 created, 0 updated, {before['indicator_values']} unchanged" in again.output
     assert f"0 created, 0 updated, {before['deficits']} unchanged" in again.output
@@ -150,6 +151,39 @@ def test_the_demo_files_are_what_their_generator_writes(tmp_path: Path) -> None:
     assert len(written) == 5
     for name in written:
         assert (tmp_path / name).read_bytes() == (DEMO_DIR / name).read_bytes(), name
+
+
+def test_demo_people_are_fictional_consented_and_public_only_as_protected_counts(
+    assetmap: Invoke, db: Engine, settings: Settings
+) -> None:
+    assert assetmap("demo").exit_code == 0
+    with Session(db) as session:
+        people = session.scalars(select(Asset).where(Asset.kind.in_(PERSON_KINDS))).all()
+        located = count(db, PublicLocation)
+
+    assert len(people) == located == 101
+    assert all(p.name_en.startswith("Fictional person") for p in people)
+    assert all(p.email.endswith("@example.org") for p in people)
+    assert all(p.status == "published" and p.consent_expires_at is not None for p in people)
+    with TestClient(create_app(settings)) as client:
+        counted = client.get("/api/v1/people/counts").json()
+        searched = client.get("/api/v1/assets?kind=skill&kind=volunteer&limit=1000").json()
+    shown = [r for r in counted["items"] if r["people"] is not None]
+    assert counted["level"] == "lsoa"
+    assert shown and len(shown) < len(counted["items"]) / 10  # a few numbers, mostly "fewer"
+    assert searched["items"] == []  # never as records
+
+
+def test_the_demo_people_file_is_what_its_generator_writes(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("build_people", DEMO_DIR / "build_people.py")
+    assert spec is not None and spec.loader is not None
+    module: Any = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.OUT = tmp_path / "aberllyn_people.csv"
+
+    module.main()
+
+    assert module.OUT.read_bytes() == (DEMO_DIR / "aberllyn_people.csv").read_bytes()
 
 
 def test_demo_from_a_folder_without_its_files_names_them(

@@ -2,13 +2,14 @@
 
 import re
 
-import folium
 import pytest
 from pydantic import ValidationError
 
 from app.maps.assets import AssetPin, build_assets_map
-from app.maps.base import Basemap, OfflineMap, OfflineMarkerCluster, new_map, page_parts
+from app.maps.base import Basemap, DataMap, new_map, page_parts
+from app.maps.live import live_assets_layer
 from app.settings import Settings
+from tests.maps.islands import island
 
 URL = re.compile(r"""(?:src|href)=["']([^"']+)["']""")
 
@@ -17,27 +18,29 @@ def _urls(html: str) -> list[str]:
     return URL.findall(html)
 
 
-def test_a_map_loads_only_leaflet_from_this_server() -> None:
+def test_a_map_loads_only_leaflet_and_the_map_script_from_this_server() -> None:
     parts = page_parts(new_map(Basemap(), label="Map"))
-    assert sorted(_urls(parts.head)) == [
+    assert _urls(parts.head) == [
         "/static/vendor/leaflet/leaflet.css",
         "/static/vendor/leaflet/leaflet.js",
+        "/static/js/maps.js",
     ]
-    everything = parts.head + parts.html + parts.script
+    everything = parts.head + parts.html
     assert "http://" not in everything and "https://" not in everything
-    assert "jquery" not in everything.lower() and "$(" not in parts.script
+    assert "jquery" not in everything.lower()
 
 
-def test_a_map_leaves_the_page_to_the_shell() -> None:
+def test_a_map_is_an_element_and_its_data_and_no_script_that_runs() -> None:
     parts = page_parts(new_map(Basemap(), label="Map of results"))
-    assert "viewport" not in parts.head  # folium's forbids zooming the page
-    assert "<meta" not in parts.head and "html, body" not in parts.head
-    assert 'role="region" aria-label="Map of results"' in parts.html
+    assert "<meta" not in parts.head and "viewport" not in parts.head
+    assert 'role="region" aria-label="Map of results" data-map-data="map-data"' in parts.html
+    # The only <script> in the element part is data, which browsers do not run.
+    assert parts.html.count("<script") == 1 and '<script type="application/json"' in parts.html
+    assert island(parts)["layers"] == []
 
 
 def test_without_a_basemap_there_is_no_tile_layer() -> None:
-    parts = page_parts(new_map(Basemap(), label="Map"))
-    assert "tileLayer" not in parts.script
+    assert island(page_parts(new_map(Basemap(), label="Map")))["basemap"] is None
 
 
 def test_the_basemap_comes_from_the_settings() -> None:
@@ -46,42 +49,59 @@ def test_the_basemap_comes_from_the_settings() -> None:
         basemap_attribution="&copy; Example",
     )
     parts = page_parts(new_map(Basemap.from_settings(settings), label="Map"))
-    assert "L.tileLayer" in parts.script
-    assert "https://tiles.example.org/{z}/{x}/{y}.png" in parts.script
-    assert "\\u0026copy; Example" in parts.script
+    assert island(parts)["basemap"] == {
+        "url": "https://tiles.example.org/{z}/{x}/{y}.png",
+        "attribution": "&copy; Example",
+    }
+    assert "\\u0026copy; Example" in parts.html
 
 
 def test_a_blank_basemap_setting_means_none() -> None:
     assert Basemap.from_settings(Settings(basemap_tile_url="  ")) == Basemap(None, None)
 
 
-def test_marker_clusters_load_from_this_server() -> None:
-    m = new_map(Basemap(), label="Map")
-    OfflineMarkerCluster().add_to(m)
-    urls = _urls(page_parts(m).head)
-    assert all(u.startswith("/static/vendor/") for u in urls)
+def test_marker_stacks_and_live_layers_load_their_scripts_from_this_server() -> None:
+    pins = [AssetPin("Hall", -3.2, 51.4, "en")]
+    urls = _urls(page_parts(build_assets_map(pins, Basemap(), label="M", stack_label="S")).head)
+    assert all(u.startswith(("/static/vendor/", "/static/js/", "/static/css/")) for u in urls)
     assert "/static/vendor/leaflet.markercluster/leaflet.markercluster.js" in urls
+    assert urls[-1] == "/static/js/maps.js"  # after Leaflet and the plugins it uses
+    m = new_map(Basemap(), label="Map")
+    m.add(live_assets_layer(name="Assets", lang="en"))
+    urls = _urls(page_parts(m).head)
+    assert "/static/js/live-layer.js" in urls and "/static/css/live-layer.css" in urls
+    assert urls.index("/static/js/live-layer.js") < urls.index("/static/js/maps.js")
 
 
-def test_adding_a_link_to_one_map_leaves_others_alone() -> None:
+def test_one_maps_layers_leave_others_alone() -> None:
     first = new_map(Basemap(), label="Map")
-    first.add_js_link("extra", "/static/vendor/extra.js")
-    assert "/static/vendor/extra.js" not in page_parts(new_map(Basemap(), label="Map")).head
-    assert OfflineMap.default_js == [("leaflet", "/static/vendor/leaflet/leaflet.js")]
+    first.add(live_assets_layer(name="Assets", lang="en"))
+    assert island(page_parts(new_map(Basemap(), label="Map")))["layers"] == []
+    assert DataMap(label="x", basemap=Basemap()).layers == []
 
 
 def test_an_assets_map_has_a_named_marker_per_pin_and_fits_them() -> None:
     pins = [AssetPin("Hall", -3.2, 51.4, "en"), AssetPin("Neuadd", -3.1, 51.5, "cy")]
-    script = page_parts(
-        build_assets_map(pins, Basemap(), label="Map", stack_label="Places here")
-    ).script
-    assert script.count("L.marker(") == 2
-    assert '{alt: "Hall"}' in script and '{alt: "Neuadd"}' in script
-    assert "[[51.4, -3.2], [51.5, -3.1]]" in script  # fitBounds
+    data = island(
+        page_parts(build_assets_map(pins, Basemap(), label="Map", stack_label="Places here"))
+    )
+    (layer,) = data["layers"]
+    assert layer["type"] == "markers" and layer["stackLabel"] == "Places here"
+    assert [(p["name"], p["lang"]) for p in layer["pins"]] == [("Hall", "en"), ("Neuadd", "cy")]
+    assert data["bounds"] == [[51.4, -3.2], [51.5, -3.1]]
 
 
-def test_folium_defaults_are_not_changed_for_other_maps() -> None:
-    assert any("cdn" in url for _, url in folium.Map.default_js)
+def test_the_controls_are_named_in_the_pages_language() -> None:
+    words = island(page_parts(new_map(Basemap(), label="Map", lang="cy")))["words"]
+    assert set(words) == {"zoomIn", "zoomOut", "layers"}
+    assert words["zoomIn"] != "Zoom in"
+
+
+@pytest.mark.parametrize("href", ["https://evil.example/", "//evil.example/", "javascript:x"])
+def test_popup_links_stay_on_this_site(href: str) -> None:
+    with pytest.raises(ValueError, match="this site only"):
+        build_assets_map([AssetPin("Hall", 0, 0, "en", href, "See")], Basemap(), label="M",
+                         stack_label="S")  # fmt: skip
 
 
 def test_a_tile_url_needs_an_attribution_and_a_known_scheme() -> None:

@@ -1,4 +1,4 @@
-"""The planner's maps from plain data: small outlines, deciles and categories, escaped text,
+"""The planner's maps from plain data: small outlines, deciles and categories, text as data,
 layers under a layer control, deficits without reporters, and a static SVG for print."""
 
 import json
@@ -20,6 +20,7 @@ from app.maps.planner import (
     small_geometry,
     static_map_svg,
 )
+from tests.maps.islands import island
 
 HOSTILE = "<img src=x onerror=alert(1)> ${alert(2)} `hall`"
 NAMES = LayerNames(
@@ -36,7 +37,7 @@ def _shade(code: str, x: float, decile: int | None, category: str | None, name: 
     return AreaShade(code, MultiPolygon([box(x, 51.4, x + 0.1, 51.5)]), decile, category, details)
 
 
-def _script(areas: list[AreaShade], pins: list[GapPin]) -> str:
+def _data(areas: list[AreaShade], pins: list[GapPin]) -> dict:
     m = build_planner_map(
         areas,
         pins,
@@ -46,7 +47,7 @@ def _script(areas: list[AreaShade], pins: list[GapPin]) -> str:
         theme="food",
         asset_layers=[("group", "Groups: Food"), ("space", "Spaces: Food")],
     )
-    return page_parts(m).script
+    return island(page_parts(m))
 
 
 def test_ten_deciles_run_from_light_least_need_to_dark_most_need() -> None:
@@ -77,36 +78,44 @@ def test_the_planner_map_has_its_layers_under_a_layer_control() -> None:
         _shade("W01", -3.3, 10, "priority", "Splott"),
         _shade("W02", -3.2, 1, "low_need", "Roath"),
     ]
-    script = _script(areas, [])
-    assert "L.control.layers(" in script
-    for name in ["Need: WIMD", "Gap categories: Food", "Reported gaps: Food", "Groups: Food",
-                 "Spaces: Food"]:  # fmt: skip
-        assert json.dumps(name) + " :" in script
+    data = _data(areas, [])
+    assert data["layerControl"] is True
+    layers = data["layers"]
+    assert [layer["type"] for layer in layers] == ["areas", "categories", "pins", "live", "live"]
+    assert [layer["name"] for layer in layers] == [
+        "Need: WIMD", "Gap categories: Food", "Reported gaps: Food", "Groups: Food",
+        "Spaces: Food",
+    ]  # fmt: skip
     # The gap layer copies the need layer's outlines in the browser: the page carries them once.
-    assert script.count('"coordinates"') == 2
-    assert "toGeoJSON()" in script and "interactive: false" in script
+    assert json.dumps(data).count('"coordinates"') == 2
+    assert layers[1]["source"] == layers[0]["id"] and "data" not in layers[1]
     for category in ("priority", "low_need"):
-        assert f"url(#planner-gap-{category})" in script
-    assert DECILE_COLOURS[9] in script and DECILE_COLOURS[0] in script
-    assert '"themes": ["food"]' in script and '"kinds": ["group"]' in script
+        assert layers[1]["styles"][category]["fillColor"] == f"url(#planner-gap-{category})"
+    assert (
+        layers[0]["fills"][10] == DECILE_COLOURS[9] and layers[0]["fills"][1] == DECILE_COLOURS[0]
+    )
+    shades = [f["properties"]["shade"] for f in layers[0]["data"]["features"]]
+    assert shades == [10, 1]
+    assert layers[3]["config"]["themes"] == ["food"] and layers[3]["config"]["kinds"] == ["group"]
+    assert layers[3]["show"] is False
 
 
-def test_area_names_reach_the_map_escaped() -> None:
-    script = _script([_shade("W01", -3.3, 5, "strength", HOSTILE)], [])
-    assert "<img" not in script and "${alert" not in script and "`hall`" not in script
-    # HTML-escaped with $ and ` as references, then JSON with & as \u0026 (Jinja's tojson).
-    escaped = "&lt;img src=x onerror=alert(1)&gt; &#36;&#123;alert(2)&#125; &#96;hall&#96;"
-    assert json.dumps(escaped).replace("&", "\\u0026") in script
-    assert "fewer than 5" in script
+def test_area_details_reach_the_map_as_data_exactly() -> None:
+    data = _data([_shade("W01", -3.3, 5, "strength", HOSTILE)], [])
+    need = data["layers"][0]
+    (feature,) = need["data"]["features"]
+    assert feature["properties"]["name"] == HOSTILE  # the browser sets it as text
+    assert feature["properties"]["people"] == "fewer than 5"
+    assert need["fields"] == ["name", "code", "decile", "people"]
+    assert need["labels"] == ["Area", "Code", "Need decile", "People"]
 
 
 def test_reported_gaps_are_markers_named_by_their_title() -> None:
     pins = [GapPin(HOSTILE, -3.25, 51.45, "en"), GapPin("No bus after 7pm", -3.15, 51.45, "en")]
-    script = _script([_shade("W01", -3.3, 5, None, "Splott")], pins)
-    assert script.count("L.marker(") == 2
-    assert '{alt: "No bus after 7pm"}' in script
-    assert "/static/img/planner-deficit.svg" in script
-    assert "<img src=x" not in script
+    layer = _data([_shade("W01", -3.3, 5, None, "Splott")], pins)["layers"][2]
+    assert [p["title"] for p in layer["pins"]] == [HOSTILE, "No bus after 7pm"]
+    assert layer["icon"]["url"] == "/static/img/planner-deficit.svg"
+    assert set(layer["pins"][0]) == {"title", "lat", "lon", "lang"}  # never who reported it
 
 
 def test_the_area_map_shows_the_outline_and_its_gaps() -> None:
@@ -114,7 +123,9 @@ def test_the_area_map_shows_the_outline_and_its_gaps() -> None:
     m = build_area_map(area, [GapPin("No bus", -3.25, 51.45, "en")], Basemap(), names=NAMES)
     parts = page_parts(m)
     assert 'aria-label="Map of need"' in parts.html
-    assert parts.script.count("L.marker(") == 1 and '"coordinates"' in parts.script
+    outline, gaps = island(parts)["layers"]
+    assert outline["type"] == "areas" and outline["fills"] is None
+    assert gaps["type"] == "pins" and gaps["name"] is None and len(gaps["pins"]) == 1
     assert "https://" not in parts.head
 
 

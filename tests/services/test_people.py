@@ -1,4 +1,4 @@
-"""People: public 1 km squares, counts with k >= 5, consent that lapses and is renewed."""
+"""People: public 1 km squares, consent that lapses and is renewed (counts: test_disclosure.py)."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,7 +14,7 @@ from app.models import Asset, AuditEvent, PublicLocation
 from app.schemas.assets import AssetCreate
 from app.services import assets as asset_service
 from app.services.grid import public_square
-from app.services.people import counts_by_area, counts_near, expire_consents
+from app.services.people import expire_consents
 from app.settings import Settings
 from app.spatial.geometry import geometry_from_db
 from tests.conftest import ADMIN, Patches, person_body
@@ -91,62 +91,6 @@ def test_the_public_location_is_fixed_when_saved_and_moves_only_with_the_person(
 
 
 from app.services.visibility import SYSTEM as ADMIN_VIEWER  # noqa: E402
-
-
-def test_counts_under_five_are_shown_as_fewer_than_five(session: Session, patches: Patches) -> None:
-    for _ in range(4):
-        _person(session, patches.west_point)
-    for _ in range(5):
-        _person(session, patches.east_point, themes=["food", "older_people"])
-
-    rows = counts_by_area(session, level="lsoa")
-
-    assert [(r["area_code"], r["theme"], r["people"], r["shown_as"]) for r in rows] == [
-        ("X01000001", "food", None, "fewer than 5"),
-        ("X01000002", "food", 5, "5"),
-        ("X01000002", "older_people", 5, "5"),
-    ]
-
-
-def test_counts_use_the_public_square_not_the_exact_point(
-    session: Session, patches: Patches
-) -> None:
-    # The square across the border of the two areas (lon -3.2): a point on one side whose
-    # square centre lies on the other is counted where the centre is.
-    e, n = TO_BNG.transform(-3.2, 51.45)
-    for offset in range(1, 1000, 20):
-        lon, lat = FROM_BNG.transform(e // 1000 * 1000 + offset, n // 1000 * 1000 + 500)
-        square = public_square(lon, lat)
-        if (lon > -3.2) != (square.lon > -3.2):
-            break
-    else:
-        pytest.fail("no point of the square lies across the border from its centre")
-    for _ in range(5):
-        _person(session, (lon, lat))
-
-    rows = counts_by_area(session, level="lsoa")
-
-    centre_area = patches.east if square.lon > -3.2 else patches.west
-    assert [(r["area_code"], r["people"]) for r in rows] == [(centre_area, 5)]
-
-
-def test_only_published_people_with_current_consent_count(
-    session: Session, patches: Patches
-) -> None:
-    counted = [_person(session, patches.west_point) for _ in range(5)]
-    _person(session, patches.west_point, status="pending")
-    session.execute(
-        update(Asset)
-        .where(Asset.id == counted[0])
-        .values(consent_expires_at=datetime.now(UTC) - timedelta(days=1))
-    )
-    session.commit()
-
-    near = counts_near(session, lon=patches.west_point[0], lat=patches.west_point[1], radius_m=900)
-
-    assert [(r["theme"], r["people"], r["text"]) for r in near] == [
-        ("food", None, "Fewer than 5 people near here offer food")
-    ]
 
 
 def test_lapsed_consent_unpublishes_is_listed_for_the_connector_and_can_be_renewed(

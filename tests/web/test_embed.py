@@ -1,10 +1,8 @@
 """/embed: the embeddable map page, its filters, its framing policy and its size."""
 
 import random
-import re
 from typing import Any
 
-import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -12,13 +10,14 @@ from sqlalchemy.orm import Session
 from app.main import create_app
 from app.settings import Settings
 from tests.api.conftest import insert_assets
+from tests.maps.islands import page_island
 
 
 def _config(html: str) -> dict[str, Any]:
     """The live layer's configuration as the page hands it to the script."""
-    match = re.search(r"AssetmapLive\.attach\(\w+, (\{.*?\})\);", html)
-    assert match, "the page has no live layer"
-    return dict(orjson.loads(match.group(1)))
+    live = [layer for layer in page_island(html)["layers"] if layer["type"] == "live"]
+    assert live, "the page has no live layer"
+    return dict(live[0]["config"])
 
 
 def test_the_embed_page_is_a_minimal_page_with_the_list_before_the_map(
@@ -45,7 +44,7 @@ def test_filters_from_the_query_reach_the_layer_the_links_and_the_fit(
     config = _config(html)
     assert config["kinds"] == ["space"]  # people's kinds are never a filter
     assert config["themes"] == ["food"]  # unknown themes are dropped
-    assert "fitBounds" in html and "[51.45, -3.2]" in html.replace("[[", "[")
+    assert page_island(html)["bounds"] == [[51.45, -3.2], [51.5, -3.1]]
     assert (
         "/api/v1/map/download?kind=space&amp;theme=food&amp;"
         "bbox=-3.200000%2C51.450000%2C-3.100000%2C51.500000&amp;f=csv"

@@ -128,7 +128,9 @@ def page_paths() -> list[str]:
     return sorted(found - NOT_VISITED)
 
 
-def _fill(template: str, world: World) -> str:
+def path_for(template: str, world: World) -> str:
+    """A page's path with its parameters filled in from the world, and its query string."""
+
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in PATH_VALUES:
@@ -138,7 +140,8 @@ def _fill(template: str, world: World) -> str:
     return re.sub(r"\{(\w+)(?::\w+)?\}", value, template) + QUERIES.get(template, "")
 
 
-def _sign_in(visit: Visit, email: str) -> None:
+def sign_in_as(visit: Visit, email: str) -> None:
+    """Sign the browser context in (the session cookie), with the test password."""
     response = visit.context.request.post(
         visit.base + "/api/v1/auth/session", data={"email": email, "password": PASSWORD}
     )
@@ -157,9 +160,9 @@ def test_every_page_is_accessible_and_runs_nothing_it_shows(
     try:
         for template in paths:
             if template.startswith("/connector") and not signed_in:
-                _sign_in(visit, world.connector_email)
+                sign_in_as(visit, world.connector_email)
                 signed_in = True
-            path = ("/cy" if lang == "cy" else "") + _fill(template, world)
+            path = ("/cy" if lang == "cy" else "") + path_for(template, world)
             page = visit.go(path)
             page.wait_for_load_state("networkidle")
             found = {

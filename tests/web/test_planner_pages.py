@@ -1,6 +1,7 @@
 """The planner's overlay map and area profiles (no browser): on the demo and on the real Cardiff
 LSOAs, in both languages, with people only as counts and reporters never shown."""
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ from app.services.assets import create_asset
 from app.services.demo import load_demo
 from app.services.indicators import import_indicators
 from tests.conftest import PROJECT_DIR, person_body
+from tests.maps.islands import page_island
 
 WIMD_META = PROJECT_DIR / "data" / "indicators" / "wimd2019.json"
 DEMO_AREAS = 20
@@ -85,8 +87,9 @@ def test_the_planner_lists_every_area_before_its_map(client: TestClient, demo: S
     # The legend is words, not only colours; the layer control and asset layers are there.
     assert "10: most need" in html and "1: least need" in html
     assert "High need and no assets of the theme nearby" in html
-    assert "L.control.layers(" in html
-    assert html.count("AssetmapLive.attach(") == 6
+    data = page_island(html)
+    assert data["layerControl"] is True
+    assert [layer["type"] for layer in data["layers"]].count("live") == 6
     # The asset layers bring their own styles (their clusters were bare numbers without).
     assert html.count('href="/static/css/live-layer.css"') == 1
     assert "/static/vendor/leaflet/leaflet.js" in html
@@ -100,7 +103,8 @@ def test_the_planner_follows_the_choices_in_the_form(client: TestClient, demo: S
     assert '<option value="aberllyn_loneliness_rank" selected>' in html
     assert '<option value="loneliness_befriending" selected>' in html
     assert "Assets: Loneliness and befriending" in html
-    assert '"themes": ["loneliness_befriending"]' in html
+    live = [layer for layer in page_island(html)["layers"] if layer["type"] == "live"]
+    assert live and all(x["config"]["themes"] == ["loneliness_befriending"] for x in live)
     assert '<label for="indicator">' in html and '<button type="submit"' in html
 
 
@@ -151,21 +155,25 @@ def test_the_planner_with_no_indicators_says_so(client: TestClient) -> None:
     assert "No need indicators have been loaded yet" in response.text
 
 
-def test_people_are_counts_and_fewer_than_5(
+def test_pages_publish_exactly_the_people_figures_of_the_api(
     client: TestClient, session: Session, demo: Session
 ) -> None:
-    add_people(session, 3, "food", "Rhian Secret")
-    add_people(session, 6, "health_wellbeing", "Dafydd Secret")
-    food = client.get("/planner?theme=food").text
-    health = client.get("/planner?theme=health_wellbeing").text
-    assert rows(food)[SEA_VIEW][-1] == "fewer than 5"
-    assert rows(health)[SEA_VIEW][-1] == "6"
+    add_people(session, 9, "health_wellbeing", "Dafydd Secret")
+    add_people(session, 1, "food", "Rhian Secret")
+    labels = {"food": "Food", "health_wellbeing": "Health and wellbeing"}
     profile = client.get(f"/areas/{SEA_VIEW}").text
-    assert '<th scope="row">Food</th><td>fewer than 5</td>' in profile
-    assert '<th scope="row">Health and wellbeing</th><td>6</td>' in profile
-    for html in (food, health, profile):
-        assert "Secret" not in html and "rhian@example.org" not in html
-        assert "Skill" not in html
+    for theme, label in labels.items():
+        api = client.get(f"/api/v1/people/counts?theme={theme}").json()["items"]
+        published = {r["area_code"]: r["shown_as"] for r in api}
+        html = client.get(f"/planner?theme={theme}").text
+
+        assert {code: cells[-1] for code, cells in rows(html).items()} == published
+        assert f'<th scope="row">{label}</th><td>{published[SEA_VIEW]}</td>' in profile
+        assert "changed by up to 2" in html
+        for page in (html, profile):
+            assert "Secret" not in page and "rhian@example.org" not in page
+    health = client.get("/api/v1/people/counts?theme=health_wellbeing").json()["items"]
+    assert next(r["people"] for r in health if r["area_code"] == SEA_VIEW) is not None
 
 
 def test_reporters_of_gaps_are_never_shown(client: TestClient, demo: Session) -> None:
@@ -188,12 +196,11 @@ def test_the_planner_on_cardiff_is_small_and_holds_every_area(
     html = response.text
     table = rows(html)
     assert len(table) == cardiff == 214
-    script = html.split("L.geoJson(null", 1)[1]
-    for code in table:
-        assert f'"code": "{code}"' in script
+    need = page_island(html)["layers"][0]
+    assert [f["properties"]["code"] for f in need["data"]["features"]] == list(table)
     deciles = [int(cells[1]) for cells in table.values()]
     assert set(deciles) == set(range(1, 11))
-    assert not re.search(r"\d\.\d{6,}", script.split("L.control.layers", 1)[0])
+    assert not re.search(r"\d\.\d{6,}", json.dumps(need["data"]))
 
 
 def test_an_area_profile(client: TestClient, demo: Session) -> None:
@@ -207,7 +214,8 @@ def test_an_area_profile(client: TestClient, demo: Session) -> None:
     assert "Community assets in this area" in html and "Nearest asset of each theme" in html
     assert re.search(r"<td>\d[\d.,]* (m|km)</td>", html)
     assert html.index("planner-table") < html.index('class="folium-map"')
-    assert '"coordinates"' in html and "L.marker(" in html
+    outline, gaps = page_island(html)["layers"]
+    assert outline["data"]["features"][0]["geometry"]["coordinates"] and gaps["pins"]
 
 
 def test_an_area_profile_in_welsh_falls_back_visibly(

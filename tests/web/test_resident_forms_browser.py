@@ -43,7 +43,7 @@ def test_a_click_on_the_map_sets_the_place_of_a_suggestion(
     map_element.focus()
     page.keyboard.press("Enter")
     centre = page.evaluate(
-        f"(() => {{ const c = window.{name}.getCenter(); return [c.lng, c.lat]; }})()"
+        f"(() => {{ const c = AssetmapMaps.get({name!r}).getCenter(); return [c.lng, c.lat]; }})()"
     )
     assert float(page.input_value("#lon")) == pytest.approx(centre[0], abs=1e-6)
     assert float(page.input_value("#lat")) == pytest.approx(centre[1], abs=1e-6)
@@ -54,7 +54,7 @@ def test_a_click_on_the_map_sets_the_place_of_a_suggestion(
     x, y = 140, 90
     map_element.click(position={"x": x, "y": y})
     expected = page.evaluate(
-        f"(() => {{ const p = window.{name}.containerPointToLatLng([{x}, {y}]); "
+        f"(() => {{ const p = AssetmapMaps.get({name!r}).containerPointToLatLng([{x}, {y}]); "
         "return [p.lng, p.lat]; })()"
     )
     assert page.locator(".pick-status").inner_text().startswith("You chose a place on the map")

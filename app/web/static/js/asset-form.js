@@ -4,7 +4,7 @@
   "use strict";
   var form = document.getElementById("asset-form");
   if (!form) { return; }
-  var map = window[form.getAttribute("data-map")];
+  var map = null;
   var lon = document.getElementById("lon");
   var lat = document.getElementById("lat");
   var postcode = document.getElementById("postcode");
@@ -38,16 +38,19 @@
     lat.value = y.toFixed(6);
   }
 
-  if (map) {
-    map.on("click", function (event) {
-      setFields(event.latlng.lng, event.latlng.lat);
-      place(event.latlng.lng, event.latlng.lat, false);
-      say(form.getAttribute("data-placed"));
+  if (window.AssetmapMaps) {
+    window.AssetmapMaps.ready(form.getAttribute("data-map"), function (built) {
+      map = built;
+      map.on("click", function (event) {
+        setFields(event.latlng.lng, event.latlng.lat);
+        place(event.latlng.lng, event.latlng.lat, false);
+        say(form.getAttribute("data-placed"));
+      });
+      fromFields(false);
     });
   }
   lon.addEventListener("change", function () { fromFields(true); });
   lat.addEventListener("change", function () { fromFields(true); });
-  fromFields(false);
 
   lookup.addEventListener("click", function () {
     var text = postcode.value.trim();

@@ -3,13 +3,13 @@
 
    Markup: an element with data-pick-location (hidden until this script shows it: without
    JavaScript the form asks for a postcode instead), holding the map, with
-     data-map            the name of the folium map's Leaflet variable (window[name])
+     data-map            the id of the map element (maps.js builds the map)
      data-lon, data-lat  the ids of the hidden inputs to fill
      data-marker-label   the marker's alt text
      data-status-template  what to say, with {lat} and {lon} in it
    and inside it [data-pick-status] (a status line) and [data-pick-clear] (a button).
-   Load this before the map's own script: it shows the boxes at once (so Leaflet sizes the map
-   right) and attaches to the maps once the page has run. User text goes in by textContent. */
+   Load this at the end of the page: it shows the boxes at once (so Leaflet sizes the map
+   right) and attaches to the maps once maps.js has built them. User text goes in by textContent. */
 (function () {
   "use strict";
 
@@ -20,8 +20,7 @@
     return Math.round(value * 1e6) / 1e6;
   }
 
-  function attach(box) {
-    var map = window[box.dataset.map];
+  function attach(box, map) {
     var lon = document.getElementById(box.dataset.lon);
     var lat = document.getElementById(box.dataset.lat);
     if (!map || !lon || !lat) {
@@ -75,5 +74,9 @@
     }
   }
 
-  document.addEventListener("DOMContentLoaded", function () { boxes.forEach(attach); });
+  boxes.forEach(function (box) {
+    if (window.AssetmapMaps) {
+      window.AssetmapMaps.ready(box.dataset.map, function (map) { attach(box, map); });
+    }
+  });
 })();
