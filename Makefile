@@ -6,6 +6,7 @@
 #   make test      pytest on every CPU; PYTEST_ARGS="-k assets -x" passes options through
 #   make test-fast the edit loop: SpatiaLite only, no browser, fuzzing or real data
 #   make lint      ruff (lint + format check) and mypy
+#   make pins      rewrite constraints.txt from .venv (after changing pyproject.toml dependencies)
 #   make bench     bench/run.py; BENCH_ARGS passes options through
 #   make messages  extract page strings into app/i18n/*.po (then translate the new ones)
 #
@@ -26,7 +27,7 @@ BENCH_ARGS ?=
 CATALOGUES := $(wildcard app/i18n/*/LC_MESSAGES/messages.po)
 
 .DEFAULT_GOAL := help
-.PHONY: help install deb-packages web run test test-fast lint bench messages
+.PHONY: help install deb-packages web run test test-fast lint pins bench messages
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -50,11 +51,12 @@ deb-packages:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 
-$(STAMP): pyproject.toml | deb-packages
+# constraints.txt pins every package to the versions CI uses (`make pins` rewrites it).
+$(STAMP): pyproject.toml constraints.txt | deb-packages
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), sys.version' \
 		|| { echo "assetmap needs Python 3.11+; run: make PYTHON=python3.11 install" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -e '.[dev]'
+	$(BIN)/pip install -c constraints.txt -e '.[dev]'
 	touch $@
 
 # Cheap when nothing changed: npm ci runs only when package-lock.json is newer than node_modules.
@@ -80,7 +82,7 @@ run: install
 test: install
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
-FAST_LANE := not browser and not fuzz and not real_data and not postgis
+FAST_LANE := not browser and not fuzz and not real_data and not postgis and not slow
 test-fast: install
 	$(BIN)/python -m pytest -n auto -m "$(FAST_LANE)" $(PYTEST_ARGS)
 
@@ -88,6 +90,14 @@ lint: install
 	$(BIN)/ruff check app tests
 	$(BIN)/ruff format --check app tests
 	$(BIN)/mypy app
+
+# To move a pin: change the range in pyproject.toml if needed, `.venv/bin/pip install -U <package>`
+# (or `pip install -e '.[dev]'` for a new dependency), `make pins`, run `make lint test`, and
+# commit pyproject.toml with constraints.txt. Editable installs (assetmap itself) are left out.
+pins:
+	test -x $(BIN)/pip || { echo "no $(VENV): run make install first" >&2; exit 1; }
+	{ sed -n '/^#/p' constraints.txt; $(BIN)/pip freeze --exclude-editable; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.responses import JSONBody
+from app.http.responses import JSONBody
 
 
 class AssetmapError(Exception):

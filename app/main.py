@@ -5,7 +5,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from app.access_log import AccessLog
 from app.api import (
     analysis,
     areas,
@@ -24,13 +23,14 @@ from app.api import (
     suggestions,
     themes,
 )
-from app.api.deps import refuse_nul_characters
 from app.db import OutageLog, make_engine, make_session_factory
 from app.errors import add_exception_handlers
-from app.limits import BodySizeLimit
-from app.ratelimit import RateLimits
-from app.security import add_security_middleware, check_production_settings
-from app.services.map_layers import PointCache
+from app.http.access_log import AccessLog
+from app.http.body_limit import BodySizeLimit
+from app.http.deps import refuse_nul_characters
+from app.http.rate_limits import RateLimits
+from app.http.security import add_security_middleware, check_production_settings
+from app.services.assets.map_layers import PointCache
 from app.settings import Settings, get_settings
 from app.sweeper import ConsentSweeper
 from app.web import connector, embed, files, pages, planner, resident, resident_forms

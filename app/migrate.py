@@ -21,7 +21,7 @@ def alembic_config() -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the database up to `revision`, then add missing taxonomy terms."""
-    from app.services.themes import seed_themes
+    from app.services.assets.themes import seed_themes
 
     config = alembic_config()
     with engine.begin() as connection:

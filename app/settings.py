@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_DIR / 'data' / 'assetmap.sqlite'}"
-# Good enough on a laptop; production refuses it (app.security.check_production_settings).
+# Good enough on a laptop; production refuses it (app.http.security.check_production_settings).
 DEV_SECRET_KEY = "dev-insecure-change-me"
 
 
@@ -116,7 +116,7 @@ class Settings(BaseSettings):
         "10/hour",
         description="Suggestions and reports allowed per client address when not signed in.",
     )
-    # Read by app.security too (the tile host is allowed in the pages' img-src).
+    # Read by app.http.security too (the tile host is allowed in the pages' img-src).
     basemap_tile_url: str | None = Field(
         None,
         description="Leaflet tile URL template for the maps' basemap (e.g. "

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from app.services.people import expire_consents
+from app.services.people.consents import expire_consents
 
 log = logging.getLogger("assetmap.consent")
 

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from app.db import make_engine
 from app.schemas.assets import asset_json
-from app.services.assets import AssetFilters, build_list_query, list_assets
-from app.services.visibility import ANONYMOUS
+from app.services.assets.records import AssetFilters, build_list_query, list_assets
+from app.services.assets.visibility import ANONYMOUS
 from app.settings import get_settings
 from app.spatial import BBox
 

@@ -8,8 +8,8 @@ from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session
 
 from app.models import Asset
-from app.services.assets import AssetFilters, Near, build_list_query, encode_cursor
-from app.services.visibility import ANONYMOUS, visible_assets
+from app.services.assets.records import AssetFilters, Near, build_list_query, encode_cursor
+from app.services.assets.visibility import ANONYMOUS, visible_assets
 from app.spatial import BBox
 
 SPATIAL_INDEX = "idx_assets_location"

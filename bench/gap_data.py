@@ -16,8 +16,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.models import Area, Indicator, IndicatorValue
-from app.services.areas import AreaInput, save_areas
-from app.services.indicators import need_percentiles
+from app.services.needs.areas import AreaInput, save_areas
+from app.services.needs.indicators import need_percentiles
 
 from generate import EXTENT, _coordinates
 
@@ -71,7 +71,8 @@ def generate_areas(count: int, seed: int) -> Areas:
 
 
 def load_areas(session: Session, areas: Areas) -> dict[str, Any]:
-    """Save the areas (app.services.areas.save_areas) and the rank indicator; commit; timings."""
+    """Save the areas (app.services.needs.areas.save_areas) and the rank indicator; commit;
+    timings."""
     started = time.perf_counter()
     inputs = [
         AreaInput(

@@ -14,8 +14,8 @@ import httpx
 from sqlalchemy import Engine, event
 
 from app.db import make_engine, make_session_factory
-from app.services import analysis
-from app.services.analysis import GapParameters, counts_in_areas, counts_within, gap_analysis
+from app.services.needs import analysis
+from app.services.needs.analysis import GapParameters, counts_in_areas, counts_within, gap_analysis
 from app.settings import Settings
 
 import gap_remedies as remedies

@@ -20,8 +20,8 @@ from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from app.models import Area, Asset, AssetArea, AssetTheme
-from app.services.nearby import near_counts
-from app.services.visibility import ANONYMOUS, visible_assets
+from app.services.assets.nearby import near_counts
+from app.services.assets.visibility import ANONYMOUS, visible_assets
 from app.spatial import backend_for
 from app.spatial.base import degree_margins
 
@@ -29,7 +29,7 @@ GEOD = Geod(ellps="WGS84")
 
 
 def counts_in_areas_before(session: Session, *, level: str, theme: str) -> dict[int, int]:
-    """app.services.analysis.counts_in_areas before: through the assets table."""
+    """app.services.needs.analysis.counts_in_areas before: through the assets table."""
     stmt = (
         select(AssetArea.area_id, func.count())
         .select_from(AssetTheme)
@@ -56,7 +56,7 @@ def _centroids(session: Session, level: str) -> list[Any]:
 def counts_within_before(
     session: Session, *, level: str, theme: str, distance_m: float
 ) -> dict[int, int]:
-    """app.services.analysis.counts_within before: rows through the assets table, STRtree."""
+    """app.services.needs.analysis.counts_within before: rows through the assets table, STRtree."""
     backend = backend_for(session.get_bind().dialect.name)
     points = session.execute(
         select(backend.x(Asset.location), backend.y(Asset.location))

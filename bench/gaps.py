@@ -25,8 +25,8 @@ import httpx
 import numpy as np
 
 from app.db import make_session_factory
-from app.services.analysis import counts_in_areas, counts_within
-from app.services.areas import assign_all_assets
+from app.services.needs.analysis import counts_in_areas, counts_within
+from app.services.needs.areas import assign_all_assets
 
 import databases
 import gap_lanes as lanes

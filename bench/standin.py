@@ -19,7 +19,7 @@ from app.models import Asset, AssetTheme
 from app.models.base import utcnow
 from app.schemas.assets import fold
 from app.schemas.tabular import LIST_SEPARATOR, parse_opening_hours
-from app.services.theme_points import theme_point
+from app.services.assets.theme_points import theme_point
 from app.spatial.geometry import point_element
 
 from databases import Target

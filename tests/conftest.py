@@ -7,7 +7,7 @@ or shared data skips with a message; with CI set, it fails instead.
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ from app.models import (
     UserArea,
 )
 from app.schemas.assets import AssetCreate
-from app.services import assets as asset_service
+from app.services.assets import records as asset_service
 from app.settings import Settings
 
 ADMIN_TOKEN = "test-admin-token"
@@ -103,6 +103,21 @@ def db_url(backend_name: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         yield f"sqlite:///{tmp_path_factory.mktemp('spatialite') / 'test.sqlite'}"
         return
     with fresh_postgis_database(postgis_url()) as url:
+        yield url
+
+
+@contextmanager
+def own_database(backend_name: str, directory: Path) -> Iterator[str]:
+    """A migrated database of its own (not the session's, which `db` empties before each
+    test), for fixtures that keep data across tests, e.g. one world per module; dropped after."""
+    with ExitStack() as stack:
+        if backend_name == "spatialite":
+            url = f"sqlite:///{directory / 'own.sqlite'}"
+        else:
+            url = stack.enter_context(fresh_postgis_database(postgis_url()))
+        engine = make_engine(Settings(database_url=url))
+        upgrade(engine)
+        engine.dispose()
         yield url
 
 
@@ -182,7 +197,7 @@ def set_noise(session: Session, asset_ids: list[int], noise: int) -> None:
     tests that need an exact published figure (the keys are otherwise secret and random)."""
     from sqlalchemy import update
 
-    from app.services.disclosure import PERTURBATION
+    from app.services.people.disclosure import PERTURBATION
 
     for n, asset_id in enumerate(asset_ids):
         key = PERTURBATION.index(noise) if n == 0 else 0
@@ -232,8 +247,6 @@ def make_asset(session: Session) -> Any:
 def make_user(session: Session, settings: Settings) -> Any:
     """Create a user with a role (a connector optionally scoped to area codes) and return the
     headers of a fresh API token for them."""
-    from app.services import users
-
     made = 0
 
     def make(
@@ -241,19 +254,32 @@ def make_user(session: Session, settings: Settings) -> Any:
     ) -> dict[str, str]:
         nonlocal made
         made += 1
-        user = users.create_user(
-            session,
-            email=f"{role}{made}@example.org",
-            role=role,
-            actor="test",
-            password=password,
-            patch=patch,
+        return add_user(
+            session, settings, f"{role}{made}@example.org", role, patch=patch, password=password
         )
-        token = users.issue_token(session, user, key=settings.secret_key.get_secret_value())
-        session.commit()
-        return {"Authorization": f"Bearer {token}"}
 
     return make
+
+
+def add_user(
+    session: Session,
+    settings: Settings,
+    email: str,
+    role: str,
+    *,
+    patch: list[str] | None = None,
+    password: str | None = None,
+) -> dict[str, str]:
+    """Create and commit a user with a role (a connector optionally scoped to area codes); the
+    headers of a fresh API token for them."""
+    from app.services import users
+
+    user = users.create_user(
+        session, email=email, role=role, actor="test", password=password, patch=patch
+    )
+    token = users.issue_token(session, user, key=settings.secret_key.get_secret_value())
+    session.commit()
+    return {"Authorization": f"Bearer {token}"}
 
 
 @dataclass(frozen=True)
@@ -269,9 +295,14 @@ class Patches:
 @pytest.fixture
 def patches(session: Session) -> Patches:
     """Save the two areas of Patches (population 1,500 each) and return where they are."""
+    return save_patches(session)
+
+
+def save_patches(session: Session) -> Patches:
+    """Save and commit the two areas of Patches (population 1,500 each); where they are."""
     from shapely.geometry import MultiPolygon, Point, box
 
-    from app.services.areas import AreaInput, save_areas
+    from app.services.needs.areas import AreaInput, save_areas
 
     squares = [
         ("X01000001", box(-3.3, 51.4, -3.2, 51.5)),
@@ -316,7 +347,7 @@ CARDIFF_LSOA_FIELDS = {
 @pytest.fixture
 def cardiff_lsoas(session: Session, cardiff_dir: Path) -> int:
     """The 214 real Cardiff LSOAs with population and population-weighted centroids, saved."""
-    from app.services.areas import AreaFields, read_areas, read_centroids, save_areas
+    from app.services.needs.areas import AreaFields, read_areas, read_centroids, save_areas
 
     areas, bad, _ = read_areas(
         cardiff_dir / "lsoa11_wimd2019_population.geojson", AreaFields(**CARDIFF_LSOA_FIELDS)

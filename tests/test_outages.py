@@ -252,6 +252,7 @@ def test_a_statement_stuck_behind_a_lock_answers_503_within_the_statement_timeou
 
 
 @pytest.mark.backend("spatialite")
+@pytest.mark.slow  # ~6 s: waits out the lock timeout (left out of make test-fast)
 def test_a_locked_spatialite_file_answers_503_and_recovers(
     db: Engine, settings: Settings, backend_name: str, outage_logs: pytest.LogCaptureFixture
 ) -> None:

@@ -1,22 +1,21 @@
 """/api/v1/analysis: need beside assets (gaps, coverage) and the asset-based answer to a deficit."""
 
-import csv
-import io
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import Response
 
-from app.api.access import PUBLIC
-from app.api.deps import MAX_ID, Format, FormatDep, SessionDep
 from app.errors import error_responses
+from app.formats.csv import csv_text
+from app.formats.geojson import feature_collection
+from app.http.access import PUBLIC
+from app.http.deps import MAX_ID, Format, FormatDep, SessionDep
+from app.http.responses import CSVBody, GeoJSONBody, JSONBody
 from app.models import LEVELS
-from app.responses import GeoJSONBody, JSONBody
 from app.schemas.areas import row_features
 from app.schemas.assets import asset_json
-from app.schemas.tabular import safe_cell
-from app.services.analysis import GapParameters, coverage, gap_analysis
-from app.services.matches import deficit_matches
+from app.services.needs.analysis import GapParameters, coverage, gap_analysis
+from app.services.needs.matches import deficit_matches
 
 # Needs and published assets are public: co-production means everybody sees the same picture.
 router = APIRouter(tags=["analysis"], dependencies=[Depends(PUBLIC)])
@@ -36,17 +35,9 @@ Code = Annotated[str, Query(min_length=1, max_length=60)]
 
 def _render(result: dict[str, Any], fmt: Format, columns: list[str]) -> Response:
     if fmt is Format.geojson:
-        features = row_features(result.pop("items"))
-        return GeoJSONBody({"type": "FeatureCollection", "features": features, **result})
+        return GeoJSONBody(feature_collection(row_features(result.pop("items")), **result))
     if fmt is Format.csv:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(
-            buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n"
-        )
-        writer.writeheader()
-        for row in result["items"]:
-            writer.writerow({k: safe_cell(v) if isinstance(v, str) else v for k, v in row.items()})
-        return PlainTextResponse(buffer.getvalue(), media_type="text/csv; charset=utf-8")
+        return CSVBody(csv_text(columns, result["items"]))
     return JSONBody(result)
 
 

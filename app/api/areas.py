@@ -5,16 +5,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from app.api.access import PUBLIC
-from app.api.deps import BBoxDep, Format, FormatDep, SessionDep, SettingsDep
-from app.api.links import page_url
 from app.errors import error_responses
+from app.http.access import PUBLIC
+from app.http.deps import BBoxDep, Format, FormatDep, SessionDep, SettingsDep
+from app.http.listing import list_response
+from app.http.responses import GeoJSONBody, JSONBody
 from app.models import LEVELS
-from app.responses import GeoJSONBody, JSONBody
 from app.schemas.areas import AreaList, AreaRead, area_feature, area_json
 from app.schemas.codes import AREA_CODE_MAX, CODE
-from app.services import areas as service
-from app.services.profiles import area_profile
+from app.services.needs import areas as service
+from app.services.needs.profiles import area_profile
 
 # Needs and published assets are public: co-production means everybody sees the same picture.
 router = APIRouter(prefix="/api/v1/areas", tags=["areas"], dependencies=[Depends(PUBLIC)])
@@ -41,21 +41,15 @@ def list_areas(
     """Areas by code, optionally of one level and within a bbox; GeoJSON carries polygons."""
     found = service.list_areas(session, level=level, bbox=bbox, limit=limit, after=cursor)
     page, more = found[:limit], len(found) > limit
-    next_url = page_url(request, settings, cursor=page[-1].code) if more else None
-    if fmt is Format.geojson:
-        links = (
-            [{"rel": "next", "href": next_url, "type": "application/geo+json"}] if next_url else []
-        )
-        return GeoJSONBody(
-            {
-                "type": "FeatureCollection",
-                "features": [area_feature(a) for a in page],
-                "numberReturned": len(page),
-                "links": links,
-            }
-        )
-    return JSONBody(
-        {"items": [area_json(a) for a in page], "numberReturned": len(page), "next": next_url}
+    return list_response(
+        request,
+        settings,
+        fmt,
+        page,
+        page[-1].code if more else None,
+        to_json=area_json,
+        to_feature=area_feature,
+        self_link=False,
     )
 
 

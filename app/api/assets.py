@@ -3,10 +3,10 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.responses import PlainTextResponse
 
-from app.api.access import Editor, Public
-from app.api.deps import (
+from app.errors import InvalidInput, error_responses
+from app.http.access import Editor, Public
+from app.http.deps import (
     MAX_ID,
     BBoxDep,
     Format,
@@ -18,9 +18,9 @@ from app.api.deps import (
     etag,
     expected_version,
 )
-from app.api.links import page_url, public_url
-from app.errors import InvalidInput, error_responses
-from app.responses import GeoJSONBody, JSONBody
+from app.http.links import public_url
+from app.http.listing import list_response
+from app.http.responses import CSVBody, GeoJSONBody, JSONBody
 from app.schemas.assets import (
     THEME_CODE,
     AssetCreate,
@@ -34,9 +34,9 @@ from app.schemas.assets import (
     asset_feature,
     asset_json,
 )
-from app.schemas.tabular import csv_text
-from app.services import assets as service
-from app.services.themes import known_codes
+from app.schemas.tabular import asset_row, csv_columns, csv_text
+from app.services.assets import records as service
+from app.services.assets.themes import known_codes
 
 router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
 
@@ -111,34 +111,16 @@ def list_assets(
         statuses=tuple(status),
     )
     page = service.list_assets(session, viewer=viewer, filters=filters, limit=limit, cursor=cursor)
-    next_url = page_url(request, settings, cursor=page.next_cursor) if page.next_cursor else None
-    if fmt is Format.csv:
-        headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else None
-        return PlainTextResponse(
-            csv_text(page.records, with_distance=near is not None),
-            media_type="text/csv; charset=utf-8",
-            headers=headers,
-        )
-    if fmt is Format.geojson:
-        links = [
-            {"rel": "self", "href": public_url(request, settings), "type": "application/geo+json"}
-        ]
-        if next_url:
-            links.append({"rel": "next", "href": next_url, "type": "application/geo+json"})
-        return GeoJSONBody(
-            {
-                "type": "FeatureCollection",
-                "features": [asset_feature(r) for r in page.records],
-                "numberReturned": len(page.records),
-                "links": links,
-            }
-        )
-    return JSONBody(
-        {
-            "items": [asset_json(r) for r in page.records],
-            "numberReturned": len(page.records),
-            "next": next_url,
-        }
+    return list_response(
+        request,
+        settings,
+        fmt,
+        page.records,
+        page.next_cursor,
+        to_json=asset_json,
+        to_feature=asset_feature,
+        csv_columns=csv_columns(with_distance=near is not None),
+        to_row=asset_row,
     )
 
 
@@ -147,12 +129,7 @@ def _one(record: dict[str, Any], fmt: Format, status_code: int = 200, **headers:
     if fmt is Format.geojson:
         return GeoJSONBody(asset_feature(record), status_code=status_code, headers=headers)
     if fmt is Format.csv:
-        return PlainTextResponse(
-            csv_text([record]),
-            status_code=status_code,
-            media_type="text/csv; charset=utf-8",
-            headers=headers,
-        )
+        return CSVBody(csv_text([record]), status_code=status_code, headers=headers)
     return JSONBody(asset_json(record), status_code=status_code, headers=headers)
 
 

@@ -5,11 +5,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from app.api.access import Editor
-from app.api.deps import SessionDep, SettingsDep
-from app.api.links import page_url
 from app.errors import InvalidInput, error_responses
-from app.responses import JSONBody
+from app.http.access import Editor
+from app.http.deps import Format, SessionDep, SettingsDep
+from app.http.listing import list_response
 from app.schemas.audit import AuditEventList
 from app.services import audit
 
@@ -81,5 +80,4 @@ def list_audit_events(
         until=end,
     )
     page = audit.list_events(session, viewer=viewer, filters=filters, limit=limit, cursor=cursor)
-    next_url = page_url(request, settings, cursor=page.next_cursor) if page.next_cursor else None
-    return JSONBody({"items": page.events, "numberReturned": len(page.events), "next": next_url})
+    return list_response(request, settings, Format.json, page.events, page.next_cursor)

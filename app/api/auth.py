@@ -7,14 +7,19 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.api.access import PUBLIC, SESSION_COOKIE, Public, SignedIn
-from app.api.deps import SessionDep, SettingsDep
 from app.errors import NotAuthenticated, error_responses
+from app.http.access import (
+    PUBLIC,
+    SESSION_COOKIE,
+    Public,
+    SignedIn,
+    password_sign_in,
+    set_session_cookie,
+)
+from app.http.deps import SessionDep, SettingsDep
 from app.models import Area
 from app.services import users
-from app.services.users import SESSION_LIFETIME
-from app.services.visibility import Viewer
-from app.settings import Settings
+from app.services.assets.visibility import Viewer
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -58,7 +63,7 @@ def sign_in(
 
     Repeated failures for one email or from one address are refused for a while (429)."""
     try:
-        user = users.sign_in(
+        user = password_sign_in(
             session,
             request.app.state.rate_limits,
             email=body.email,
@@ -73,22 +78,6 @@ def sign_in(
     set_session_cookie(request, response, settings, secret)
     viewer = users.viewer_of(user)
     return _me(session, viewer)
-
-
-def set_session_cookie(
-    request: Request, response: Response, settings: Settings, secret: str
-) -> None:
-    """Put a page session id in the HttpOnly, SameSite=Lax session cookie (Secure over https)."""
-    secure = request.url.scheme == "https" or (settings.base_url or "").startswith("https:")
-    response.set_cookie(
-        SESSION_COOKIE,
-        secret,
-        max_age=int(SESSION_LIFETIME.total_seconds()),
-        httponly=True,
-        secure=secure,
-        samesite="lax",
-        path="/",
-    )
 
 
 def _me(session: Session, viewer: Viewer) -> Me:

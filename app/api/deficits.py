@@ -3,10 +3,10 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.responses import PlainTextResponse
 
-from app.api.access import Planning, Public
-from app.api.deps import (
+from app.errors import InvalidInput, error_responses
+from app.http.access import Planning, Public
+from app.http.deps import (
     MAX_ID,
     BBoxDep,
     Format,
@@ -17,9 +17,9 @@ from app.api.deps import (
     entity_etag,
     expected_entity_version,
 )
-from app.api.links import page_url, public_url
-from app.errors import InvalidInput, error_responses
-from app.responses import GeoJSONBody, JSONBody
+from app.http.links import public_url
+from app.http.listing import list_response
+from app.http.responses import CSVBody, GeoJSONBody, JSONBody
 from app.schemas.assets import THEME_CODE
 from app.schemas.deficits import (
     DeficitCreate,
@@ -29,12 +29,14 @@ from app.schemas.deficits import (
     DeficitRead,
     DeficitStatus,
     DeficitUpdate,
+    deficit_columns,
     deficit_feature,
     deficit_json,
+    deficit_row,
     deficits_csv,
 )
-from app.services import deficits as service
-from app.services.themes import known_codes
+from app.services.assets.themes import known_codes
+from app.services.needs import deficits as service
 
 router = APIRouter(prefix="/api/v1/deficits", tags=["deficits"])
 
@@ -53,12 +55,6 @@ def _alternatives(model: Any) -> dict[int | str, dict[str, Any]]:
             }
         }
     }
-
-
-def _csv(text: str, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return PlainTextResponse(
-        text, status_code=status_code, media_type="text/csv; charset=utf-8", headers=headers
-    )
 
 
 @router.get(
@@ -95,30 +91,16 @@ def list_deficits(
     page = service.list_deficits(
         session, viewer=viewer, theme=theme, status=status, bbox=bbox, limit=limit, cursor=cursor
     )
-    next_url = page_url(request, settings, cursor=page.next_cursor) if page.next_cursor else None
-    if fmt is Format.csv:
-        text = deficits_csv(page.records, with_reporter=service.may_see_reporter(viewer))
-        return _csv(text, headers={"Link": f'<{next_url}>; rel="next"'} if next_url else None)
-    if fmt is Format.geojson:
-        links = [
-            {"rel": "self", "href": public_url(request, settings), "type": "application/geo+json"}
-        ]
-        if next_url:
-            links.append({"rel": "next", "href": next_url, "type": "application/geo+json"})
-        return GeoJSONBody(
-            {
-                "type": "FeatureCollection",
-                "features": [deficit_feature(r) for r in page.records],
-                "numberReturned": len(page.records),
-                "links": links,
-            }
-        )
-    return JSONBody(
-        {
-            "items": [deficit_json(r) for r in page.records],
-            "numberReturned": len(page.records),
-            "next": next_url,
-        }
+    return list_response(
+        request,
+        settings,
+        fmt,
+        page.records,
+        page.next_cursor,
+        to_json=deficit_json,
+        to_feature=deficit_feature,
+        csv_columns=deficit_columns(with_reporter=service.may_see_reporter(viewer)),
+        to_row=deficit_row,
     )
 
 
@@ -127,9 +109,8 @@ def _one(record: dict[str, Any], fmt: Format, status_code: int = 200, **headers:
     if fmt is Format.geojson:
         return GeoJSONBody(deficit_feature(record), status_code=status_code, headers=headers)
     if fmt is Format.csv:
-        return _csv(
-            deficits_csv([record], with_reporter="reporter" in record), status_code, headers
-        )
+        text = deficits_csv([record], with_reporter="reporter" in record)
+        return CSVBody(text, status_code=status_code, headers=headers)
     return JSONBody(deficit_json(record), status_code=status_code, headers=headers)
 
 

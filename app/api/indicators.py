@@ -3,12 +3,11 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import PlainTextResponse
 
-from app.api.access import PUBLIC
-from app.api.deps import Format, FormatDep, SessionDep
 from app.errors import InvalidInput, NotFound, error_responses
-from app.responses import JSONBody
+from app.http.access import PUBLIC
+from app.http.deps import Format, FormatDep, SessionDep
+from app.http.responses import CSVBody, JSONBody
 from app.schemas.indicators import (
     INDICATOR_CODE,
     IndicatorList,
@@ -19,9 +18,9 @@ from app.schemas.indicators import (
     indicators_csv,
     values_csv,
 )
-from app.services import indicators as service
-from app.services.areas import get_area
-from app.services.themes import known_codes
+from app.services.assets.themes import known_codes
+from app.services.needs import indicators as service
+from app.services.needs.areas import get_area
 
 # Needs and published assets are public: co-production means everybody sees the same picture.
 router = APIRouter(prefix="/api/v1/indicators", tags=["indicators"], dependencies=[Depends(PUBLIC)])
@@ -40,10 +39,6 @@ def _table(request: Request, fmt: Format) -> bool:
     if fmt is Format.geojson and request.query_params.get("f") == "geojson":
         raise InvalidInput(("query", "f"), "use json or csv here (GeoJSON: /api/v1/analysis/gaps)")
     return fmt is Format.csv
-
-
-def _csv(text: str) -> PlainTextResponse:
-    return PlainTextResponse(text, media_type="text/csv; charset=utf-8")
 
 
 @router.get(
@@ -69,7 +64,7 @@ def list_indicators(
         raise InvalidInput(("query", "theme"), f"unknown theme {theme!r}; see /api/v1/themes")
     records = service.list_indicators(session, theme=theme)
     if _table(request, fmt):
-        return _csv(indicators_csv(records))
+        return CSVBody(indicators_csv(records))
     return JSONBody({"items": [indicator_json(r) for r in records]})
 
 
@@ -121,7 +116,7 @@ def indicator_values(
     indicator = service.get_indicator(session, code)
     rows = service.indicator_values(session, code, level=level, area_codes=area or None)
     if _table(request, fmt):
-        return _csv(values_csv(code, rows))
+        return CSVBody(values_csv(code, rows))
     return JSONBody(
         {
             "indicator": indicator_json(indicator),

@@ -5,11 +5,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 
-from app.api.access import Editor, SignedIn
-from app.api.deps import MAX_ID, SessionDep, SettingsDep
-from app.api.links import page_url, public_url
 from app.errors import error_responses
-from app.responses import JSONBody
+from app.http.access import Editor, SignedIn
+from app.http.deps import MAX_ID, SessionDep, SettingsDep
+from app.http.links import page_url, public_url
+from app.http.responses import JSONBody
 from app.schemas.introductions import (
     IntroductionCreate,
     IntroductionCreated,
@@ -19,7 +19,7 @@ from app.schemas.introductions import (
     IntroductionUpdate,
     introduction_json,
 )
-from app.services import introductions as service
+from app.services.people import introductions as service
 
 router = APIRouter(prefix="/api/v1/introductions", tags=["introductions"])
 

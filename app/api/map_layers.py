@@ -10,19 +10,21 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from app.api.access import PUBLIC
-from app.api.deps import SessionDep, SettingsDep, get_bbox
 from app.errors import InvalidInput, error_responses
-from app.responses import GeoJSONBody
+from app.formats import csv, geojson
+from app.http.access import PUBLIC
+from app.http.deps import SessionDep, SettingsDep, get_bbox
+from app.http.responses import GeoJSONBody
 from app.schemas.assets import THEME_CODE, AssetFeature
-from app.services import map_layers as service
-from app.services.themes import known_codes
+from app.services.assets import map_layers as service
+from app.services.assets.themes import known_codes
 from app.spatial import BBox
+from app.vocabularies import PUBLIC_KINDS
 
 router = APIRouter(prefix="/api/v1/map", tags=["map"])
 
 # Kinds a map shows: people (skill, volunteer) are on no map.
-MapKind = Literal["group", "space", "organisation", "service", "business", "culture"]
+MapKind = Literal[PUBLIC_KINDS]  # type: ignore[valid-type]
 MAX_ZOOM = 22
 
 
@@ -200,9 +202,9 @@ def download_view(
                 yield from service.geojson_chunks(own, filters)
 
     if f is DownloadFormat.csv:
-        media, name = "text/csv; charset=utf-8", "assets-in-view.csv"
+        media, name = csv.MEDIA_TYPE, "assets-in-view.csv"
     else:
-        media, name = "application/geo+json", "assets-in-view.geojson"
+        media, name = geojson.MEDIA_TYPE, "assets-in-view.geojson"
     return StreamingResponse(
         chunks(),
         media_type=media,

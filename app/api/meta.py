@@ -8,11 +8,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from app.api.access import PUBLIC
 from app.db import database_unavailable
 from app.errors import OUTAGE_RETRY_AFTER
+from app.http.access import PUBLIC
+from app.http.responses import JSONBody
 from app.migrate import current_revisions, head_revisions
-from app.responses import JSONBody
 
 # Needs and published assets are public: co-production means everybody sees the same picture.
 router = APIRouter(tags=["meta"], dependencies=[Depends(PUBLIC)])

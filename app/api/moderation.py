@@ -5,10 +5,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from app.api.access import Editor
-from app.api.deps import MAX_ID, SessionDep
 from app.errors import error_responses
-from app.responses import JSONBody
+from app.http.access import Editor
+from app.http.deps import MAX_ID, SessionDep
+from app.http.responses import JSONBody
 from app.schemas.assets import AssetRead, asset_json
 from app.schemas.moderation import (
     AssetDecision,
@@ -17,8 +17,8 @@ from app.schemas.moderation import (
     ReportRead,
     report_json,
 )
-from app.services import assets as asset_service
-from app.services import moderation
+from app.services.assets import moderation
+from app.services.assets import records as asset_service
 
 router = APIRouter(prefix="/api/v1/moderation", tags=["moderation"])
 

@@ -12,11 +12,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.openapi.utils import get_openapi
 from sqlalchemy.orm import Session
 
-from app.api.access import PUBLIC
-from app.api.deps import MAX_ID, BBoxDep, SessionDep, SettingsDep
-from app.api.links import page_url, public_url
 from app.errors import ErrorBody, InvalidInput, NotFound
-from app.responses import GeoJSONBody, JSONBody
+from app.formats.geojson import feature_collection
+from app.http.access import PUBLIC
+from app.http.deps import MAX_ID, BBoxDep, SessionDep, SettingsDep
+from app.http.links import page_url, public_url
+from app.http.responses import GeoJSONBody, JSONBody
 from app.schemas.assets import AssetFeature, AssetFeatureCollection, Kind, asset_feature
 from app.schemas.ogc import (
     CONFORMANCE_CLASSES,
@@ -33,9 +34,9 @@ from app.schemas.ogc import (
     link,
     ogc_openapi,
 )
-from app.services import assets as service
-from app.services.themes import known_codes
-from app.services.visibility import ANONYMOUS
+from app.services.assets import records as service
+from app.services.assets.themes import known_codes
+from app.services.assets.visibility import ANONYMOUS
 from app.settings import Settings
 
 PREFIX = "/ogc"
@@ -222,13 +223,12 @@ def items(
     if page.next_cursor:
         url = page_url(request, settings, cursor=page.next_cursor, limit=page_size)
         links.append(link(url, "next", GEOJSON, "Next page"))
-    body: dict[str, Any] = {
-        "type": "FeatureCollection",
-        "features": [asset_feature(r) for r in page.records],
-        "numberReturned": len(page.records),
-        "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "links": links,
-    }
+    body = feature_collection(
+        [asset_feature(r) for r in page.records],
+        numberReturned=len(page.records),
+        timeStamp=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        links=links,
+    )
     if cursor is None:
         # Counting costs a scan, so only the first page says how many there are in all.
         body["numberMatched"] = service.count_assets(session, viewer=ANONYMOUS, filters=filters)

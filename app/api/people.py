@@ -1,20 +1,21 @@
 """/api/v1/people: people who offer skills and time, as published counts of fixed areas (see
-app/services/disclosure.py) for everybody; consent records and lapsed-consent lists for
+app/services/people/disclosure.py) for everybody; consent records and lapsed-consent lists for
 connectors."""
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 
-from app.api.access import PUBLIC, Editor
-from app.api.deps import MAX_ID, IfMatchDep, SessionDep, expected_version, parse_point
 from app.errors import InvalidInput, error_responses
-from app.responses import JSONBody
+from app.http.access import PUBLIC, Editor
+from app.http.deps import MAX_ID, IfMatchDep, SessionDep, expected_version, parse_point
+from app.http.responses import JSONBody
 from app.schemas.assets import THEME_CODE, AssetRead, asset_json
 from app.schemas.people import ConsentIn, PeopleCounts, PeopleNearList
-from app.services import assets as asset_service
-from app.services import disclosure, people
-from app.services.themes import known_codes
+from app.services.assets import records as asset_service
+from app.services.assets.themes import known_codes
+from app.services.people import consents as people
+from app.services.people import disclosure
 
 router = APIRouter(tags=["people"])
 

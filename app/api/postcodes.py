@@ -4,13 +4,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
 
-from app.api.access import PUBLIC
-from app.api.deps import SessionDep
 from app.errors import InvalidInput, error_responses
-from app.responses import JSONBody
+from app.http.access import PUBLIC
+from app.http.deps import SessionDep
+from app.http.responses import JSONBody
 from app.schemas.assets import normalise_postcode
 from app.schemas.postcodes import PostcodeRead, postcode_json
-from app.services.postcodes import lookup_postcode
+from app.services.needs.postcodes import lookup_postcode
 
 # Needs and published assets are public: co-production means everybody sees the same picture.
 router = APIRouter(prefix="/api/v1/postcodes", tags=["postcodes"], dependencies=[Depends(PUBLIC)])

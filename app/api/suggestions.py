@@ -5,14 +5,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 
-from app.api.access import Public
-from app.api.deps import MAX_ID, SessionDep
 from app.errors import error_responses
-from app.ratelimit import RateLimits
-from app.responses import JSONBody
+from app.http.access import Public
+from app.http.deps import MAX_ID, SessionDep
+from app.http.rate_limits import RateLimits
+from app.http.responses import JSONBody
 from app.schemas.moderation import Received, ReportCreate, SuggestionCreate
-from app.services import moderation
-from app.services.visibility import Viewer
+from app.services.assets import moderation
+from app.services.assets.visibility import Viewer
 
 router = APIRouter(tags=["suggestions"])
 

@@ -5,10 +5,10 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from app.api.access import PUBLIC
-from app.api.deps import SessionDep
-from app.responses import JSONBody
-from app.services.themes import list_themes
+from app.http.access import PUBLIC
+from app.http.deps import SessionDep
+from app.http.responses import JSONBody
+from app.services.assets.themes import list_themes
 
 # Needs and published assets are public: co-production means everybody sees the same picture.
 router = APIRouter(prefix="/api/v1/themes", tags=["themes"], dependencies=[Depends(PUBLIC)])

@@ -38,7 +38,7 @@ def configuration_problem(exc: BaseException) -> str | None:
         if database_unavailable(exc):
             return f"cannot use the database at {where}: {reason(exc)}"
         return f"the database at {where} refused the command: {reason(exc)}"
-    from app.security import InsecureSettings
+    from app.http.security import InsecureSettings
 
     if isinstance(exc, InsecureSettings):
         return str(exc).splitlines()[0]
@@ -178,7 +178,7 @@ def serve(
     """Serve the API (and pages) with uvicorn."""
     import uvicorn
 
-    from app.security import check_production_settings
+    from app.http.security import check_production_settings
 
     # Check the configuration here, where a problem is one line, not a traceback per worker.
     # The database may be down: the app starts anyway and answers 503 until it is back.
@@ -186,7 +186,7 @@ def serve(
     check_production_settings(settings)
     make_engine(settings, serving=True).dispose()
 
-    # access_log off: uvicorn's lines hold query strings (places); app/access_log.py does not.
+    # access_log off: uvicorn's lines hold query strings (places); app/http/access_log.py does not.
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -246,7 +246,7 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
 
 
 def print_import_report(report: Any) -> None:
-    """Print an asset or deficit import report (app.services.imports.ImportReport)."""
+    """Print an asset or deficit import report (app.services.imports.assets.ImportReport)."""
     where = "line" if report.format == "csv" else "feature"
     name = report.path.name
     if not report.ok:

@@ -67,9 +67,9 @@ def import_assets_command(
     ] = False,
 ) -> None:
     """Import assets from FILE (the help text is IMPORT_HELP)."""
-    from app.services.import_formats import SourceFileError
-    from app.services.imports import ImportOptions, import_assets
-    from app.services.mappings import MappingError, load_mapping
+    from app.services.imports.assets import ImportOptions, import_assets
+    from app.services.imports.formats import SourceFileError
+    from app.services.imports.mappings import MappingError, load_mapping
 
     try:
         parsed = load_mapping(mapping) if mapping is not None else None
@@ -107,8 +107,8 @@ def export_assets_command(
     are included, so `import assets` can read the file back unchanged.
     """
     from app.models import KINDS, STATUSES
-    from app.services.exports import DEFAULT_STATUSES, export_assets
-    from app.services.import_formats import SourceFileError
+    from app.services.imports.exports import DEFAULT_STATUSES, export_assets
+    from app.services.imports.formats import SourceFileError
 
     for value, allowed, name in ((status, STATUSES, "status"), (kind, KINDS, "kind")):
         bad = [v for v in value or [] if v not in allowed]
@@ -137,10 +137,10 @@ def demo(
     """Load the demo (the help text is DEMO_HELP)."""
     from app.cli.needs import print_area_report
     from app.migrate import upgrade
-    from app.services.area_imports import AreaImportReport
     from app.services.demo import load_demo
-    from app.services.import_formats import SourceFileError
-    from app.services.imports import ImportReport
+    from app.services.imports.areas import AreaImportReport
+    from app.services.imports.assets import ImportReport
+    from app.services.imports.formats import SourceFileError
 
     engine = make_engine(get_settings())
     try:

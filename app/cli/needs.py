@@ -105,9 +105,9 @@ def import_areas_command(
     dry_run: DryRun = False,
 ) -> None:
     """Import areas from FILE (the help text is AREAS_HELP)."""
-    from app.services.area_imports import import_areas
-    from app.services.areas import AreaFields
-    from app.services.import_formats import SourceFileError
+    from app.services.imports.areas import import_areas
+    from app.services.imports.formats import SourceFileError
+    from app.services.needs.areas import AreaFields
 
     if level not in LEVELS:
         fail(f"unknown level {level!r} (one of {', '.join(LEVELS)})")
@@ -151,7 +151,7 @@ def import_indicators_command(
     dry_run: DryRun = False,
 ) -> None:
     """Import need indicators (the help text is INDICATORS_HELP)."""
-    from app.services.indicators import import_indicators
+    from app.services.needs.indicators import import_indicators
 
     with session_scope("indicators") as session:
         report = import_indicators(
@@ -180,7 +180,7 @@ def import_postcodes_command(
     dry_run: DryRun = False,
 ) -> None:
     """Import postcode centroids (the help text is POSTCODES_HELP)."""
-    from app.services.postcodes import import_postcodes
+    from app.services.needs.postcodes import import_postcodes
 
     with session_scope("postcodes") as session:
         report = import_postcodes(
@@ -207,8 +207,8 @@ def import_deficits_command(
     dry_run: DryRun = False,
 ) -> None:
     """Import service deficits (the help text is DEFICITS_HELP)."""
-    from app.services.deficit_imports import import_deficits
-    from app.services.import_formats import SourceFileError
+    from app.services.imports.deficits import import_deficits
+    from app.services.imports.formats import SourceFileError
 
     with session_scope("deficits") as session:
         try:

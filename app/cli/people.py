@@ -29,7 +29,7 @@ def export(
     ] = None,
 ) -> None:
     """Everything held about a person as JSON: record, consents, public location, areas, audit."""
-    from app.services import erasure
+    from app.services.people import erasure
 
     with session_scope() as session:
         try:
@@ -47,7 +47,7 @@ def export(
 @people_app.command("erase")
 def erase(asset: AssetId) -> None:
     """Erase a person: delete the record and its rows, scrub its audit values, keep a tombstone."""
-    from app.services import erasure
+    from app.services.people import erasure
 
     ledger = erasure.ledger_path(get_settings())
     with session_scope() as session:
@@ -66,7 +66,7 @@ def erase(asset: AssetId) -> None:
 def reapply_erasures() -> None:
     """After restoring a backup: erase again every erased person the backup brought back
     (tombstones from the database and from the erasure ledger)."""
-    from app.services import erasure
+    from app.services.people import erasure
 
     ledger = erasure.ledger_path(get_settings())
     with session_scope() as session:
@@ -81,7 +81,7 @@ def reapply_erasures() -> None:
 @people_app.command("expire-consents")
 def expire_consents() -> None:
     """Unpublish people whose consent has lapsed (run daily, e.g. from cron)."""
-    from app.services import people
+    from app.services.people import consents as people
 
     with session_scope() as session:
         lapsed = people.expire_consents(session)

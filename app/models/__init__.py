@@ -1,23 +1,30 @@
 """ORM models; Base.metadata is what Alembic migrates."""
 
-from app.models.areas import LEVELS, Area, AssetArea
-from app.models.assets import KINDS, PERSON_KINDS, STATUSES, Asset, AssetTheme
+from app.models.areas import Area, AssetArea
+from app.models.assets import Asset, AssetTheme
 from app.models.audit import AuditEvent
 from app.models.base import Base
-from app.models.deficits import DEFICIT_STATUSES, Deficit
+from app.models.deficits import Deficit
 from app.models.indicators import Indicator, IndicatorTheme, IndicatorValue
-from app.models.moderation import PROBLEMS, REPORT_STATUSES, Report
-from app.models.people import (
-    CONSENT_METHODS,
-    INTRODUCTION_STATUSES,
-    Consent,
-    Erasure,
-    Introduction,
-    PublicLocation,
-)
+from app.models.moderation import Report
+from app.models.people import Consent, Erasure, Introduction, PublicLocation
 from app.models.postcodes import Postcode
 from app.models.themes import Theme, ThemeRelation
-from app.models.users import ROLES, Credential, User, UserArea
+from app.models.users import Credential, User, UserArea
+
+# The vocabularies are defined in app/vocabularies.py; models name them for their constraints.
+from app.vocabularies import (
+    CONSENT_METHODS,
+    DEFICIT_STATUSES,
+    INTRODUCTION_STATUSES,
+    KINDS,
+    LEVELS,
+    PERSON_KINDS,
+    PROBLEMS,
+    REPORT_STATUSES,
+    ROLES,
+    STATUSES,
+)
 
 SPATIAL_COLUMNS = {
     "assets": ["location", "service_area"],

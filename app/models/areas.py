@@ -8,8 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
-
-LEVELS = ("lsoa", "msoa", "ward", "local_authority", "custom")
+from app.vocabularies import LEVELS
 
 
 class Area(Base):

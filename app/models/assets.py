@@ -19,10 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
-
-KINDS = ("skill", "volunteer", "group", "space", "organisation", "service", "business", "culture")
-PERSON_KINDS = ("skill", "volunteer")
-STATUSES = ("pending", "published", "rejected", "archived")
+from app.vocabularies import KINDS, STATUSES
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -98,7 +95,7 @@ class Asset(Base):
 
 class AssetTheme(Base):
     """Link between an asset and one theme, with a copy of the asset's point and whether it is
-    public (app/services/theme_points.py keeps them in step with the asset).
+    public (app/services/assets/theme_points.py keeps them in step with the asset).
 
     The copies let per-theme counts over a million assets read one narrow covering index
     (theme, public, asset, lon, lat) instead of joining the wide assets table row by row.

@@ -9,8 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
 
-DEFICIT_STATUSES = ("open", "addressed")
-
 
 class Deficit(Base):
     """A reported service gap ("day centre closed in 2024"; "no bus after 7pm")."""

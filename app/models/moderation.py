@@ -6,9 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
-
-PROBLEMS = ("closed", "wrong", "other")
-REPORT_STATUSES = ("open", "resolved", "dismissed")
+from app.vocabularies import PROBLEMS, REPORT_STATUSES
 
 
 class Report(Base):

@@ -8,9 +8,7 @@ from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, Strin
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
-
-CONSENT_METHODS = ("written", "verbal", "online", "other")
-INTRODUCTION_STATUSES = ("open", "done", "declined")
+from app.vocabularies import CONSENT_METHODS, INTRODUCTION_STATUSES
 
 
 class Consent(Base):
@@ -45,7 +43,7 @@ class PublicLocation(Base):
     grid: Mapped[str] = mapped_column(String(20))
     cell: Mapped[str] = mapped_column(String(40))
     # The person's secret record key (0-255), drawn at random once: the cell-key perturbation
-    # of people counts sums these (app/services/disclosure.py). Never shown, never changed.
+    # of people counts sums these (app/services/people/disclosure.py). Never shown, never changed.
     record_key: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 

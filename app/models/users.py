@@ -6,8 +6,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Str
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
-
-ROLES = ("resident", "connector", "planner", "admin")
+from app.vocabularies import ROLES
 
 
 class User(Base):

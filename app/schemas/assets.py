@@ -20,30 +20,16 @@ from pydantic import (
 )
 from shapely.geometry import MultiPolygon
 
-from app.models import KINDS, PERSON_KINDS, STATUSES
 from app.schemas import codes
 from app.schemas.people import ConsentIn
 from app.spatial.geometry import check_lon_lat, geojson, multipolygon_from_geojson, point_geojson
+from app.vocabularies import ACCESSIBILITY, DAYS, KINDS, PERSON_KINDS, STATUSES, WRITABLE_STATUSES
 
-Kind = Literal[
-    "skill", "volunteer", "group", "space", "organisation", "service", "business", "culture"
-]
-WritableStatus = Literal["pending", "published", "rejected"]
-Status = Literal["pending", "published", "rejected", "archived"]
-Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-Accessibility = Literal[
-    "step_free_access",
-    "accessible_toilet",
-    "hearing_loop",
-    "blue_badge_parking",
-    "assistance_dogs_welcome",
-    "quiet_space",
-    "large_print",
-    "bsl_interpreter",
-    "changing_places_toilet",
-    "seating",
-]
-assert set(KINDS) == set(Kind.__args__) and set(STATUSES) == set(Status.__args__)  # type: ignore[attr-defined]
+Kind = Literal[KINDS]  # type: ignore[valid-type]
+WritableStatus = Literal[WRITABLE_STATUSES]  # type: ignore[valid-type]
+Status = Literal[STATUSES]  # type: ignore[valid-type]
+Day = Literal[DAYS]  # type: ignore[valid-type]
+Accessibility = Literal[ACCESSIBILITY]  # type: ignore[valid-type]
 
 # Theme codes (app/schemas/codes.py), as seeded from data/themes.csv; anything else (e.g. a NUL
 # byte, which PostGIS cannot even compare) is refused before it reaches the database.

@@ -4,8 +4,6 @@
 decides), and the renderers print it only when the record carries it.
 """
 
-import csv
-import io
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -14,6 +12,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from app.formats import csv
 from app.models import DEFICIT_STATUSES
 from app.schemas.assets import (
     THEME_CODE,
@@ -26,7 +25,6 @@ from app.schemas.assets import (
     _iso,
     _no_control_chars,
 )
-from app.schemas.tabular import safe_cell
 from app.spatial.geometry import geojson, point_geojson
 
 DeficitStatus = Literal["open", "addressed"]
@@ -263,19 +261,9 @@ def deficit_row(record: dict[str, Any]) -> dict[str, Any]:
         del row["reporter"]
     if "distance_m" in record:
         row["distance_m"] = round(record["distance_m"], 2)
-    return {k: safe_cell(v) if isinstance(v, str) else v for k, v in row.items()}
+    return csv.guarded(row)
 
 
 def deficits_csv(records: Iterable[dict[str, Any]], *, with_reporter: bool = False) -> str:
     """Deficits as CSV text with a header row (RFC 4180, UTF-8)."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer,
-        fieldnames=deficit_columns(with_reporter=with_reporter),
-        lineterminator="\r\n",
-        extrasaction="ignore",
-    )
-    writer.writeheader()
-    for record in records:
-        writer.writerow(deficit_row(record))
-    return buffer.getvalue()
+    return csv.csv_text(deficit_columns(with_reporter=with_reporter), records, to_row=deficit_row)

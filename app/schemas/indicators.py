@@ -1,15 +1,13 @@
 """Need indicators on the way in (the metadata file) and on the way out (JSON and CSV)."""
 
-import csv
-import io
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
+from app.formats import csv
 from app.models import LEVELS
 from app.schemas.codes import CODE, indicator_code_problem
-from app.schemas.tabular import safe_cell
 
 # The API's path pattern; imports check codes with indicator_code_problem (app/schemas/codes.py).
 INDICATOR_CODE = CODE
@@ -137,17 +135,12 @@ def _cell(value: Any) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, list):
-        return safe_cell(";".join(value))
-    return safe_cell(str(value))
+        return csv.safe_cell(";".join(value))
+    return csv.safe_cell(str(value))
 
 
 def _csv(columns: tuple[str, ...], rows: Iterable[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
-    return out.getvalue()
+    return csv.csv_text(columns, rows, to_row=lambda row: {c: _cell(row.get(c)) for c in columns})
 
 
 def indicators_csv(records: Iterable[dict[str, Any]]) -> str:

@@ -17,7 +17,7 @@ from app.schemas.postcodes import AreaRef
 from app.spatial.geometry import check_lon_lat, point_geojson
 
 if TYPE_CHECKING:
-    from app.services.introductions import IntroductionView
+    from app.services.people.introductions import IntroductionView
 
 IntroductionStatus = Literal[INTRODUCTION_STATUSES]  # type: ignore[valid-type]
 MESSAGE_MAX = 1000

@@ -14,12 +14,12 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from app.models import KINDS, PERSON_KINDS, PROBLEMS, REPORT_STATUSES, Report
+from app.models import PERSON_KINDS, PROBLEMS, REPORT_STATUSES, Report
 from app.schemas.assets import AssetCreate, AssetRead, _Blank, _Clean
+from app.vocabularies import PUBLIC_KINDS
 
 # What residents may suggest: everything but people, whose records need a connector and consent.
-SuggestedKind = Literal["group", "space", "organisation", "service", "business", "culture"]
-assert set(SuggestedKind.__args__) == set(KINDS) - set(PERSON_KINDS)  # type: ignore[attr-defined]
+SuggestedKind = Literal[PUBLIC_KINDS]  # type: ignore[valid-type]
 Problem = Literal[PROBLEMS]  # type: ignore[valid-type]
 ReportStatus = Literal[REPORT_STATUSES]  # type: ignore[valid-type]
 # The fields of AssetCreate a resident may fill in; status, verification, source and consent

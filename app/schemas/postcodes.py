@@ -5,7 +5,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from app.schemas.assets import PointOut
-from app.services.postcodes import PostcodeLookup
+from app.services.needs.postcodes import PostcodeLookup
 from app.spatial.geometry import point_geojson
 
 

@@ -1,11 +1,10 @@
 """Assets as flat rows (CSV, GeoPackage attributes): one column list, both directions."""
 
-import csv
-import io
 import re
 from collections.abc import Iterable
 from typing import Any
 
+from app.formats import csv
 from app.schemas.assets import _iso
 
 CSV_COLUMNS = (
@@ -36,25 +35,6 @@ CSV_COLUMNS = (
     "updated_at",
 )
 LIST_SEPARATOR = ";"
-# Spreadsheet formula injection: cells starting with these run as formulas in Excel/LibreOffice.
-_FORMULA_START = ("=", "@", "\t", "\r")
-_SIGNED_NUMBER = re.compile(r"^[+-][0-9 ()\-]*$")
-
-
-def safe_cell(value: str) -> str:
-    """Prefix a cell that a spreadsheet would run as a formula with an apostrophe."""
-    if value.startswith(_FORMULA_START) or (
-        value.startswith(("+", "-")) and not _SIGNED_NUMBER.match(value)
-    ):
-        return "'" + value
-    return value
-
-
-def unsafe_cell(value: str) -> str:
-    """Undo safe_cell (for import)."""
-    if value.startswith("'") and safe_cell(value[1:]) == value:
-        return value[1:]
-    return value
 
 
 def format_opening_hours(rows: list[dict[str, str]]) -> str:
@@ -89,15 +69,14 @@ def asset_row(record: dict[str, Any]) -> dict[str, Any]:
     }
     if "distance_m" in record:
         row["distance_m"] = round(record["distance_m"], 2)
-    return {k: safe_cell(v) if isinstance(v, str) else v for k, v in row.items()}
+    return csv.guarded(row)
+
+
+def csv_columns(*, with_distance: bool = False) -> tuple[str, ...]:
+    """The CSV header: CSV_COLUMNS, then distance_m for a search near a point."""
+    return (*CSV_COLUMNS, "distance_m") if with_distance else CSV_COLUMNS
 
 
 def csv_text(records: Iterable[dict[str, Any]], *, with_distance: bool = False) -> str:
     """Assets as CSV text with a header row (RFC 4180, UTF-8)."""
-    buffer = io.StringIO()
-    columns = [*CSV_COLUMNS, "distance_m"] if with_distance else list(CSV_COLUMNS)
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
-    for record in records:
-        writer.writerow(asset_row(record))
-    return buffer.getvalue()
+    return csv.csv_text(csv_columns(with_distance=with_distance), records, to_row=asset_row)

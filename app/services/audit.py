@@ -13,7 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.errors import Forbidden, InvalidInput
 from app.models import PERSON_KINDS, Asset, AuditEvent
-from app.services.visibility import Viewer, editable_assets
+from app.services.assets.visibility import Viewer, editable_assets
 
 LOCATION_FIELDS = ("location", "service_area")
 

@@ -24,7 +24,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from app.db import ConfigurationError, database_url, make_engine
-from app.services import erasure
+from app.services.people import erasure
 from app.settings import Settings
 
 ACTOR = "restore"

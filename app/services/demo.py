@@ -14,15 +14,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Asset, AssetTheme
-from app.services.area_imports import AreaImportReport, import_areas
-from app.services.areas import AreaFields
-from app.services.deficit_imports import import_deficits
-from app.services.demo_people import DemoPeopleReport, load_demo_people
-from app.services.imports import ImportOptions, ImportReport, import_assets
-from app.services.indicators import IndicatorImportReport, import_indicators
-from app.services.mappings import load_mapping
-from app.services.postcodes import PostcodeImportReport, import_postcodes
-from app.services.visibility import ANONYMOUS, visible_assets
+from app.services.assets.visibility import ANONYMOUS, visible_assets
+from app.services.imports.areas import AreaImportReport, import_areas
+from app.services.imports.assets import ImportOptions, ImportReport, import_assets
+from app.services.imports.deficits import import_deficits
+from app.services.imports.mappings import load_mapping
+from app.services.needs.areas import AreaFields
+from app.services.needs.indicators import IndicatorImportReport, import_indicators
+from app.services.needs.postcodes import PostcodeImportReport, import_postcodes
+from app.services.people.demo import DemoPeopleReport, load_demo_people
 from app.settings import PROJECT_DIR
 
 DEMO_DIR = PROJECT_DIR / "data" / "demo"

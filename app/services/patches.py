@@ -2,7 +2,7 @@
 
 Admins and connectors without a patch look after every area. Person-linked records appear here
 because this is the connectors' own view of their patch (DESIGN §4): the rules are
-`editable_assets` (app/services/visibility.py), as for every write.
+`editable_assets` (app/services/assets/visibility.py), as for every write.
 """
 
 from dataclasses import dataclass
@@ -15,8 +15,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.models import PERSON_KINDS, Area, Asset, Report
 from app.models.base import utcnow
 from app.schemas.moderation import SUGGESTION_SOURCE
-from app.services.assets import extent_of_assets
-from app.services.visibility import Viewer, editable_assets
+from app.services.assets.records import extent_of_assets
+from app.services.assets.visibility import Viewer, editable_assets
 from app.spatial.geometry import geometry_from_db
 
 # Wales, for a map with nothing else to fit to.

@@ -14,12 +14,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.models import ROLES, Area, Credential, User, UserArea
 from app.models.base import utcnow
-from app.ratelimit import RateLimits
 from app.services import audit
-from app.services.visibility import Viewer
+from app.services.assets.visibility import Viewer
 
 HASHER = PasswordHasher()
 SESSION_LIFETIME = timedelta(days=14)
@@ -241,24 +240,4 @@ def authenticate(session: Session, *, email: str, password: str) -> User | None:
         return None
     if HASHER.check_needs_rehash(stored):
         user.password_hash = HASHER.hash(password)
-    return user
-
-
-def sign_in(
-    session: Session, limits: RateLimits, *, email: str, password: str, client: str
-) -> User:
-    """The user these credentials belong to, for the API and the sign-in page alike.
-
-    Failures are counted per email and per client address; over the limit every attempt is
-    refused (TooManyRequests) even with the right password. A failure is NotAuthenticated
-    with one message that never says whether the email exists."""
-    email = normalise_email(email)
-    keys = (("sign-in", "email", email), ("sign-in", "client", client))
-    for key in keys:
-        limits.check(limits.sign_in, *key, what="failed sign-ins")
-    user = authenticate(session, email=email, password=password)
-    if user is None:
-        for key in keys:
-            limits.count(limits.sign_in, *key)
-        raise NotAuthenticated("email or password is wrong")
     return user

@@ -1,7 +1,10 @@
 """The only home of SQL that differs between SpatiaLite and PostGIS.
 
-Everything else asks `backend_for(dialect_name)` for expressions and checks.
+Everything else asks `backend_of(session)` (or `backend_for(dialect_name)`) for expressions
+and checks.
 """
+
+from sqlalchemy.orm import Session
 
 from app.spatial.base import BBox, SpatialBackend
 
@@ -19,4 +22,9 @@ def backend_for(dialect_name: str) -> SpatialBackend:
     raise ValueError(f"no spatial backend for {dialect_name!r}")
 
 
-__all__ = ["BBox", "SpatialBackend", "backend_for"]
+def backend_of(session: Session) -> SpatialBackend:
+    """The spatial backend of the database a session is bound to."""
+    return backend_for(session.get_bind().dialect.name)
+
+
+__all__ = ["BBox", "SpatialBackend", "backend_for", "backend_of"]

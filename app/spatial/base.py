@@ -81,13 +81,6 @@ class SpatialBackend(Protocol):
         """Rows within radius_m geodesic metres of lon/lat, through the spatial index."""
         ...
 
-    def within_m_of_column(
-        self, table_name: str, geom: Any, pk: Any, point: Any, radius_m: float
-    ) -> ColumnElement[bool]:
-        """Rows within radius_m geodesic metres of a point column of an outer query (correlated),
-        through the spatial index of `geom`."""
-        ...
-
     def joined_text(self, column: Any, separator: str) -> ColumnElement[str]:
         """Aggregate: the column's values joined by separator (order not guaranteed)."""
         ...

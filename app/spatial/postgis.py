@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.spatial.base import BBox, degree_margins, radius_envelope
+from app.spatial.base import BBox, radius_envelope
 
 
 def _point(lon: float, lat: float) -> Any:
@@ -95,18 +95,6 @@ class PostGIS:
         return and_(
             geom.op("&&")(envelope),
             func.ST_DWithin(cast(geom, Geography), point, radius_m, True),
-        )
-
-    def within_m_of_column(
-        self, table_name: str, geom: Any, pk: Any, point: Any, radius_m: float
-    ) -> ColumnElement[bool]:
-        """Index probe on a box around each outer point, then the exact geography check."""
-        dlat, m_per_deg_lon = degree_margins(radius_m)
-        far_lat = func.least(89.9, func.abs(func.ST_Y(point)) + dlat)
-        dlon = radius_m / (m_per_deg_lon * func.cos(func.radians(far_lat)))
-        return and_(
-            geom.op("&&")(func.ST_Expand(point, dlon, dlat)),
-            func.ST_DWithin(cast(geom, Geography), cast(point, Geography), radius_m, True),
         )
 
     def joined_text(self, column: Any, separator: str) -> ColumnElement[str]:

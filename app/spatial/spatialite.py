@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.spatial.base import BBox, degree_margins, radius_envelope
+from app.spatial.base import BBox, radius_envelope
 
 os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
 
@@ -135,25 +135,6 @@ class SpatiaLite:
             self._index_candidates(table_name, geom, pk, box),
             self.distance_m(geom, lon, lat) <= radius_m,
         )
-
-    def within_m_of_column(
-        self, table_name: str, geom: Any, pk: Any, point: Any, radius_m: float
-    ) -> ColumnElement[bool]:
-        """Correlated R*Tree probe on a box around each outer point, then the exact distance."""
-        dlat, m_per_deg_lon = degree_margins(radius_m)
-        x, y = func.ST_X(point), func.ST_Y(point)
-        far_lat = func.min(89.9, func.abs(y) + dlat)
-        dlon = radius_m / (m_per_deg_lon * func.cos(func.radians(far_lat)))
-        idx = _rtree(table_name, geom.key)
-        candidates = pk.in_(
-            select(idx.c.pkid).where(
-                idx.c.xmin <= x + dlon,
-                idx.c.xmax >= x - dlon,
-                idx.c.ymin <= y + dlat,
-                idx.c.ymax >= y - dlat,
-            )
-        )
-        return and_(candidates, func.ST_Distance(geom, point, 1) <= radius_m)
 
     def joined_text(self, column: Any, separator: str) -> ColumnElement[str]:
         """group_concat."""

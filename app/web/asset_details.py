@@ -9,8 +9,8 @@ from babel import Locale
 from babel.dates import format_date
 
 from app.i18n import translations
+from app.vocabularies import DAYS
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Babel's locale for each page language's dates ("4 March 2024", "4 Mawrth 2024").
 DATE_LOCALES = {"en": "en_GB", "cy": "cy"}
 

@@ -14,19 +14,19 @@ from typing import Annotated, Any
 from fastapi import Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.api.access import Editor
-from app.api.deps import MAX_ID, SessionDep, SettingsDep
 from app.errors import Forbidden, InvalidInput, PreconditionFailed
+from app.http.access import Editor
+from app.http.deps import MAX_ID, SessionDep, SettingsDep
 from app.i18n import translations
 from app.maps.base import Basemap, new_map, page_parts
 from app.models import CONSENT_METHODS, KINDS, PERSON_KINDS
 from app.schemas.assets import AssetCreate, AssetUpdate
 from app.schemas.people import MAX_CONSENT
-from app.services import assets as asset_service
-from app.services import introductions as intro_service
 from app.services import patches
-from app.services.themes import list_themes
-from app.services.visibility import Viewer
+from app.services.assets import records as asset_service
+from app.services.assets.themes import list_themes
+from app.services.assets.visibility import Viewer
+from app.services.people import introductions as intro_service
 from app.web import connector_pages, sign_in
 from app.web.asset_details import accessibility_labels, day_names
 from app.web.connector_forms import (

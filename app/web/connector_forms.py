@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 from app.errors import InvalidInput, NotFound
 from app.i18n import translations
 from app.models import CONSENT_METHODS, KINDS, PERSON_KINDS
-from app.schemas.assets import Accessibility, AssetCreate, AssetUpdate, normalise_postcode
+from app.schemas.assets import AssetCreate, AssetUpdate, normalise_postcode
 from app.schemas.people import MAX_CONSENT
-from app.services.postcodes import lookup_postcode
+from app.services.needs.postcodes import lookup_postcode
+from app.vocabularies import ACCESSIBILITY, DAYS
 from app.web.forms import Form
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-FEATURES: tuple[str, ...] = Accessibility.__args__  # type: ignore[attr-defined]
+FEATURES = ACCESSIBILITY
 COMMON_LANGUAGES = ("cy", "en", "bfi")
 TEXT_FIELDS = (
     "name_en",
@@ -90,7 +90,7 @@ def blank_values() -> dict[str, Any]:
 
 
 def values_of(record: dict[str, Any]) -> dict[str, Any]:
-    """The form's values for an asset record (from app/services/assets.py)."""
+    """The form's values for an asset record (from app/services/assets/records.py)."""
     values = blank_values()
     for name in TEXT_FIELDS:
         if record.get(name) is not None:

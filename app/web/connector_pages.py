@@ -12,18 +12,19 @@ from fastapi import Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from app.api.access import Editor
-from app.api.deps import MAX_ID, SessionDep
 from app.errors import Conflict, PreconditionFailed
+from app.http.access import Editor
+from app.http.deps import MAX_ID, SessionDep
 from app.i18n import translations
 from app.schemas.introductions import IntroductionUpdate
 from app.schemas.moderation import AssetDecision, ReportDecision
 from app.schemas.people import ConsentIn
-from app.services import assets as asset_service
-from app.services import introductions as intro_service
-from app.services import moderation, people
+from app.services.assets import moderation
+from app.services.assets import records as asset_service
+from app.services.assets.visibility import Viewer
 from app.services.patches import EXPIRING_DAYS
-from app.services.visibility import Viewer
+from app.services.people import consents as people
+from app.services.people import introductions as intro_service
 from app.web.connector_forms import Checker, consent_expiry, first
 from app.web.forms import FormDep
 from app.web.language import localised, page_language

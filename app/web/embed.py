@@ -2,7 +2,7 @@
 
 /embed?kind=..&theme=..&bbox=minlon,minlat,maxlon,maxlat shows the live assets layer (loaded by
 viewport, never people) and its list twin, fitted to the bbox (else to the assets it shows),
-with no site navigation. app/security.py lets ASSETMAP_EMBED_ANCESTORS frame it.
+with no site navigation. app/http/security.py lets ASSETMAP_EMBED_ANCESTORS frame it.
 """
 
 from typing import Annotated
@@ -11,14 +11,14 @@ from urllib.parse import urlencode
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
-from app.api.access import Public
-from app.api.deps import SessionDep, SettingsDep, get_bbox
 from app.errors import InvalidInput
+from app.http.access import Public
+from app.http.deps import SessionDep, SettingsDep, get_bbox
 from app.i18n import translations
 from app.maps.base import Basemap, new_map, page_parts
 from app.maps.live import live_assets_layer
-from app.services.map_layers import public_extent
-from app.services.search import clean_filters
+from app.services.assets.map_layers import public_extent
+from app.services.assets.search import clean_filters
 from app.spatial import BBox
 from app.web.language import page_language
 from app.web.routing import PageRouter

@@ -12,9 +12,9 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.api.access import get_viewer
 from app.errors import AssetmapError
-from app.services.visibility import ANONYMOUS, Viewer
+from app.http.access import get_viewer
+from app.services.assets.visibility import ANONYMOUS, Viewer
 from app.web.language import localised, page_language
 from app.web.templating import render_page
 

@@ -5,7 +5,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, Request, Response
 from starlette.staticfiles import StaticFiles
 
-from app.api.access import PUBLIC
+from app.http.access import PUBLIC
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 

@@ -5,12 +5,12 @@ from typing import Annotated
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
-from app.api.access import Public
-from app.api.deps import SessionDep, SettingsDep
+from app.http.access import Public
+from app.http.deps import SessionDep, SettingsDep
 from app.i18n import translations
 from app.maps.assets import build_assets_map
 from app.maps.base import Basemap, page_parts
-from app.services.search import clean_filters, search
+from app.services.assets.search import clean_filters, search
 from app.web.language import page_language
 from app.web.routing import PageRouter
 from app.web.search import kind_labels, place_items, result_items, result_pins, search_form

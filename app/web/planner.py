@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
-from app.api.access import Public
-from app.api.deps import SessionDep, SettingsDep
+from app.http.access import Public
+from app.http.deps import SessionDep, SettingsDep
 from app.i18n import translations
 from app.maps.base import Basemap, page_parts
 from app.maps.planner import (
@@ -23,10 +23,10 @@ from app.maps.planner import (
     build_planner_map,
     static_map_svg,
 )
+from app.vocabularies import PUBLIC_KINDS
 from app.web.language import page_language
 from app.web.planner_area import area_view
 from app.web.planner_views import (
-    PUBLIC_KINDS,
     PlannerView,
     category_labels,
     category_meanings,

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from app.i18n import translations
 from app.maps.planner import AreaShade, GapPin
-from app.services.areas import get_area
-from app.services.indicators import list_indicators
-from app.services.profiles import area_profile
+from app.services.needs.areas import get_area
+from app.services.needs.indicators import list_indicators
+from app.services.needs.profiles import area_profile
 from app.spatial.geometry import geometry_from_db
 from app.web.planner_views import (
     GapItem,

@@ -16,17 +16,11 @@ from sqlalchemy.orm import Session
 
 from app.i18n import translations
 from app.maps.planner import AreaShade, GapPin
-from app.models import KINDS, LEVELS, PERSON_KINDS
-from app.services.analysis import GapParameters, gap_analysis
-from app.services.deficits import list_deficits
-from app.services.disclosure import people_counts
-from app.services.indicators import indicator_values, list_indicators, need_decile
-from app.services.visibility import ANONYMOUS
-from app.spatial import BBox
-from app.web.search import bilingual, theme_labels
+from app.models import LEVELS
+from app.services.needs.indicators import need_decile
+from app.services.needs.planner import PlannerData, planner_data
+from app.web.search import bilingual
 
-PUBLIC_KINDS = tuple(k for k in KINDS if k not in PERSON_KINDS)
-MAX_GAPS = 500
 # What a table shows for people at a level they are not counted at.
 NOT_COUNTED = "\N{EN DASH}"
 NUMBER_FORMAT = "#,##0.####"
@@ -88,7 +82,7 @@ def kind_layer_labels(lang: str) -> dict[str, str]:
 
 
 def people_text(published: int | None, lang: str) -> str:
-    """A published count of people (app/services/disclosure.py) in words: the number, or
+    """A published count of people (app/services/people/disclosure.py) in words: the number, or
     'fewer than 5' for None."""
     if published is None:
         return translations(lang).gettext("fewer than 5")
@@ -168,65 +162,55 @@ class PlannerView:
         return [GapPin(g.title, g.lon, g.lat, g.title_lang) for g in self.gaps]
 
 
-def _default_theme(record: dict[str, Any], themes: list[Option]) -> str | None:
-    codes = [t.code for t in themes]
-    return next((t for t in record["themes"] if t in codes), codes[0] if codes else None)
-
-
 def planner_view(
     session: Session, lang: str, *, indicator: str | None, theme: str | None, level: str | None
 ) -> PlannerView:
-    """The overlay map's data for these choices (None: the default); an unknown choice leaves
-    an error against its field and nothing to show."""
+    """The overlay map's data for these choices (None: the default), in the page's language;
+    an unknown choice leaves an error against its field and nothing to show."""
     _ = translations(lang).gettext
+    data = planner_data(session, indicator=indicator, theme=theme, level=level)
     view = PlannerView(lang=lang)
     view.asked = {k: v for k, v in (("indicator", indicator), ("theme", theme), ("level", level))
                   if v}  # fmt: skip
-    records = {r["code"]: r for r in list_indicators(session)}
-    view.indicators = [Option(c, *bilingual(r, "label", lang)) for c, r in records.items()]
-    labels = theme_labels(session, lang)
+    view.indicators = [Option(c, *bilingual(r, "label", lang)) for c, r in data.indicators.items()]
+    labels = {code: cy if lang == "cy" else en for code, (en, cy) in data.theme_labels.items()}
     view.themes = [Option(c, label, lang) for c, label in labels.items()]
-    if indicator and indicator not in records:
-        view.errors["indicator"] = _("Choose one of the indicators in the list")
-    if theme and theme not in labels:
-        view.errors["theme"] = _("Choose one of the themes in the list")
-    if level and level not in LEVELS:
-        view.errors["level"] = _("Choose one of the area levels in the list")
-    if view.errors or not records:
-        view.levels = [Option(c, label, lang) for c, label in level_labels(lang).items()]
-        return view
-    view.indicator = indicator or next(iter(records))
-    record = view.indicator_record = records[view.indicator]
-    view.indicator_label = bilingual(record, "label", lang)[0]
-    view.theme = theme or _default_theme(record, view.themes)
-    view.theme_label = labels.get(view.theme or "", "")
-    held = {row["level"] for row in indicator_values(session, view.indicator)}
+    messages = {
+        "indicator": _("Choose one of the indicators in the list"),
+        "theme": _("Choose one of the themes in the list"),
+        "level": _("Choose one of the area levels in the list"),
+    }
+    view.errors = {name: messages[name] for name in data.unknown}
     names = level_labels(lang)
-    view.levels = [Option(c, names[c], lang) for c in LEVELS if c in held or c == level]
-    view.level = level or next((c for c in LEVELS if c in held), None)
-    if view.level is None or view.level not in held or view.theme is None:
+    if view.errors or not data.indicators:
+        view.levels = [Option(c, label, lang) for c, label in names.items()]
         return view
-    _fill(session, view)
+    assert data.indicator is not None
+    view.indicator = data.indicator
+    record = view.indicator_record = data.indicators[data.indicator]
+    view.indicator_label = bilingual(record, "label", lang)[0]
+    view.theme = data.theme
+    view.theme_label = labels.get(data.theme or "", "")
+    view.levels = [Option(c, names[c], lang) for c in LEVELS if c in data.levels_held or c == level]
+    view.level = data.level
+    if data.gaps is not None:
+        _fill(view, data, labels)
     return view
 
 
-def _fill(session: Session, view: PlannerView) -> None:
-    """The rows, shapes and reported gaps of a valid choice."""
-    assert view.indicator and view.theme and view.level
+def _fill(view: PlannerView, data: PlannerData, labels: dict[str, str]) -> None:
+    """The rows, shapes and reported gaps of a valid choice, in words."""
+    assert data.gaps is not None
     lang = view.lang
-    params = GapParameters(indicator=view.indicator, theme=view.theme, level=view.level)
-    result = gap_analysis(session, params, with_geometry=True)
-    view.summary = result["summary"]
-    counted_level, counts = people_counts(session, themes=(view.theme,))
-    view.people_level = counted_level
-    view.people_level_label = level_labels(lang).get(counted_level or "", counted_level or "")
-    people = {r.area_code: r.people for r in counts}
-    counted = counted_level == view.level
+    view.summary = data.gaps["summary"]
+    view.people_level = data.people_level
+    view.people_level_label = level_labels(lang).get(data.people_level or "", "")
     categories = category_labels(lang)
-    for item in result["items"]:
+    for item in data.gaps["items"]:
         name, name_lang = bilingual(
             {"name_en": item["area_name"], "name_cy": item["area_name_cy"]}, "name", lang
         )
+        people = data.people.get(item["area_code"])
         row = AreaRow(
             code=item["area_code"],
             name=name or item["area_code"],
@@ -235,7 +219,7 @@ def _fill(session: Session, view: PlannerView) -> None:
             decile=need_decile(item["need_percentile"]),
             category=item["category"],
             assets=item["assets_in_area"],
-            people=people_text(people.get(item["area_code"]), lang) if counted else NOT_COUNTED,
+            people=people_text(people, lang) if data.people_counted else NOT_COUNTED,
         )
         view.rows.append(row)
         details = {
@@ -248,25 +232,8 @@ def _fill(session: Session, view: PlannerView) -> None:
             "people": row.people,
         }
         view.shades.append(AreaShade(row.code, item["geometry"], row.decile, row.category, details))
-    if view.shades:
-        bounds = [s.geometry.bounds for s in view.shades]
-        box = BBox(
-            min(b[0] for b in bounds),
-            min(b[1] for b in bounds),
-            max(b[2] for b in bounds),
-            max(b[3] for b in bounds),
-        )
-        view.gaps, view.more_gaps = open_gaps(session, lang, theme=view.theme, bbox=box)
-
-
-def open_gaps(session: Session, lang: str, *, theme: str, bbox: BBox) -> tuple[list[GapItem], bool]:
-    """Open reported gaps of a theme in a box (at most MAX_GAPS), and whether there are more."""
-    page = list_deficits(
-        session, viewer=ANONYMOUS, theme=[theme], status=["open"], bbox=bbox, limit=MAX_GAPS
-    )
-    labels = theme_labels(session, lang)
-    items = [gap_item(r, lang, labels.get) for r in page.records]
-    return items, page.next_cursor is not None
+    view.gaps = [gap_item(r, lang, labels.get) for r in data.deficits]
+    view.more_gaps = data.more_deficits
 
 
 def gap_item(

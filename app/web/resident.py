@@ -4,13 +4,13 @@ request-an-introduction forms."""
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from app.api.access import Public
-from app.api.deps import SessionDep, SettingsDep
 from app.errors import NotFound
+from app.http.access import Public
+from app.http.deps import SessionDep, SettingsDep
 from app.i18n import translations
 from app.maps.assets import AssetPin, build_assets_map
 from app.maps.base import Basemap, page_parts
-from app.services.search import public_asset
+from app.services.assets.search import public_asset
 from app.web.asset_details import asset_details
 from app.web.language import page_language
 from app.web.routing import PageRouter

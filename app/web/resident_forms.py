@@ -17,20 +17,22 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from app.api.access import Public, SignedIn
-from app.api.deps import MAX_ID, SessionDep, SettingsDep
 from app.errors import InvalidInput, NotFound
+from app.http.access import Public, SignedIn
+from app.http.deps import MAX_ID, SessionDep, SettingsDep
+from app.http.rate_limits import RateLimits
 from app.i18n import translations
 from app.maps.base import Basemap, MapParts, new_map, page_parts
 from app.models import PROBLEMS
-from app.ratelimit import RateLimits
 from app.schemas.introductions import IntroductionCreate
-from app.schemas.moderation import ReportCreate, SuggestedKind, SuggestionCreate
-from app.services import introductions, moderation
-from app.services.assets import extent_of_assets, get_asset
-from app.services.postcodes import lookup_postcode
-from app.services.visibility import ANONYMOUS, Viewer
+from app.schemas.moderation import ReportCreate, SuggestionCreate
+from app.services.assets import moderation
+from app.services.assets.records import extent_of_assets, get_asset
+from app.services.assets.visibility import ANONYMOUS, Viewer
+from app.services.needs.postcodes import lookup_postcode
+from app.services.people import introductions
 from app.spatial.geometry import check_lon_lat
+from app.vocabularies import PUBLIC_KINDS
 from app.web.forms import FormDep
 from app.web.language import localised, page_language
 from app.web.routing import PageRouter
@@ -40,7 +42,7 @@ from app.web.templating import render_page
 router = PageRouter()
 page = router.page
 
-SUGGESTED_KINDS: tuple[str, ...] = SuggestedKind.__args__  # type: ignore[attr-defined]
+SUGGESTED_KINDS = PUBLIC_KINDS
 # Pages show no person-linked asset to anyone: reports are about what the public can see.
 PUBLIC_VIEW = replace(ANONYMOUS, with_people=False)
 # The map to pick a place on, when no published asset says where the map is: Wales.

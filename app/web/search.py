@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from app.i18n import translations
 from app.maps.assets import AssetPin
-from app.services.search import PUBLIC_KINDS, Place, SearchFilters
-from app.services.themes import list_themes
+from app.services.assets.search import PUBLIC_KINDS, Place, SearchFilters
+from app.services.assets.themes import list_themes
 from app.web.language import localised
 
 

@@ -3,10 +3,9 @@
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.api.access import SESSION_COOKIE, Public
-from app.api.auth import set_session_cookie
-from app.api.deps import SessionDep, SettingsDep
 from app.errors import NotAuthenticated, TooManyRequests
+from app.http.access import SESSION_COOKIE, Public, password_sign_in, set_session_cookie
+from app.http.deps import SessionDep, SettingsDep
 from app.i18n import translations
 from app.services import users
 from app.web.connector_forms import first, safe_next
@@ -69,7 +68,7 @@ def sign_in(
     client = request.client.host if request.client else "unknown"
     limits = request.app.state.rate_limits
     try:
-        user = users.sign_in(session, limits, email=email, password=password, client=client)
+        user = password_sign_in(session, limits, email=email, password=password, client=client)
     except NotAuthenticated:
         session.commit()
         errors = {"email": _("The email address or password is not right")}

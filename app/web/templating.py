@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from app.i18n import LANGUAGE_NAMES, translations
-from app.services.visibility import ANONYMOUS, Viewer
+from app.services.assets.visibility import ANONYMOUS, Viewer
 from app.web.language import PageLanguage, localised, remember, twin_url
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"

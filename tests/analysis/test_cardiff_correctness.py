@@ -11,10 +11,10 @@ from pyproj import Geod
 from shapely.geometry import Point, shape
 from sqlalchemy.orm import Session
 
-from app.services.analysis import GapParameters, coverage, gap_analysis
-from app.services.imports import ImportOptions, import_assets
-from app.services.indicators import import_indicators
-from app.services.mappings import load_mapping
+from app.services.imports.assets import ImportOptions, import_assets
+from app.services.imports.mappings import load_mapping
+from app.services.needs.analysis import GapParameters, coverage, gap_analysis
+from app.services.needs.indicators import import_indicators
 from tests.conftest import PROJECT_DIR
 
 MAPPING = PROJECT_DIR / "data" / "mappings" / "wales_public_services.json"
@@ -42,8 +42,8 @@ def cardiff(session: Session, cardiff_dir: Path, cardiff_lsoas: int) -> Path:
 
 def themed_points(session: Session, theme: str) -> list[tuple[float, float]]:
     """Published assets of the theme, straight from the API-independent export of the features."""
-    from app.services.assets import AssetFilters, iter_assets
-    from app.services.visibility import ANONYMOUS
+    from app.services.assets.records import AssetFilters, iter_assets
+    from app.services.assets.visibility import ANONYMOUS
 
     return [
         (r["lon"], r["lat"])

@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.models import Indicator, IndicatorValue
-from app.services.analysis import GapParameters, gap_analysis
-from app.services.areas import AreaFields, read_areas, save_areas
+from app.services.needs.analysis import GapParameters, gap_analysis
+from app.services.needs.areas import AreaFields, read_areas, save_areas
 
 # Four 1 km-ish squares in a row, west to east, at Cardiff's latitude.
 WEST = -3.30

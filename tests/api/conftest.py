@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.main import create_app
 from app.models import Asset, AssetTheme
 from app.models.base import utcnow
-from app.services.theme_points import theme_point
+from app.services.assets.theme_points import theme_point
 from app.settings import Settings
 from app.spatial.geometry import geometry_from_db, point_element
 
@@ -60,7 +60,7 @@ def insert_assets(session: Session, rows: list[dict[str, Any]]) -> list[int]:
             [row for row, _ in prepared],
         )
     )
-    # Theme links carry the asset's point and public flag (app/services/theme_points.py).
+    # Theme links carry the asset's point and public flag (app/services/assets/theme_points.py).
     links = [
         {"asset_id": asset_id, "theme_code": code, **_theme_point(row)}
         for asset_id, (row, themes) in zip(ids, prepared, strict=True)

@@ -5,16 +5,27 @@ patch, planner, admin. Objects a role may not see are 404, never 403.
 """
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
-from app.api.access import Access
+from app.db import make_engine
+from app.http.access import Access
 from app.main import create_app
 from app.settings import Settings
-from tests.conftest import ADMIN, Patches, asset_body, person_body
+from tests.conftest import (
+    ADMIN,
+    ADMIN_TOKEN,
+    Patches,
+    add_user,
+    asset_body,
+    own_database,
+    person_body,
+    save_patches,
+)
 
 # Starlette's own documentation routes (switched off by the `docs` setting); nothing else may
 # lack an access rule.
@@ -37,6 +48,8 @@ def _rules(dependant: Any) -> Iterator[Access]:
         yield from _rules(dependency)
 
 
+# Reads the app's routes, never the database: once is enough.
+@pytest.mark.backend("spatialite")
 def test_every_route_declares_exactly_one_access_rule(settings: Settings) -> None:
     app = create_app(settings)
     undeclared, doubled, seen = [], [], 0
@@ -73,16 +86,8 @@ class World:
     suggestion: int = 0
 
 
-@pytest.fixture
-def world(client: TestClient, make_user: Any, patches: Patches) -> World:
-    headers = {
-        "anonymous": {},
-        "resident": make_user("resident"),
-        "connector_in": make_user("connector", patch=[patches.west]),
-        "connector_out": make_user("connector", patch=[patches.east]),
-        "planner": make_user("planner"),
-        "admin": make_user("admin"),
-    }
+def _targets(client: TestClient, patches: Patches) -> dict[str, int]:
+    """Add a published group, a pending group, a person and a suggestion in the west patch."""
     west = {"type": "Point", "coordinates": list(patches.west_point)}
     ids = []
     for body in (
@@ -95,7 +100,50 @@ def world(client: TestClient, make_user: Any, patches: Patches) -> World:
         ids.append(response.json()["id"])
     suggested = client.post("/api/v1/suggestions", json=_suggestion(west))
     assert suggested.status_code == 201, suggested.text
-    return World(client, headers, *ids, patches, suggested.json()["id"])
+    published, pending, person = ids
+    return {
+        "published": published,
+        "pending": pending,
+        "person": person,
+        "suggestion": suggested.json()["id"],
+    }
+
+
+@pytest.fixture(scope="module")
+def shared_world(backend_name: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """One world per backend (and test process) for every case: built once, on a database of
+    its own, since `db` empties the session's database before each test."""
+    with own_database(backend_name, tmp_path_factory.mktemp("role_matrix")) as url:
+        # One app serves every case, so the anonymous writes of all cases count against one
+        # limit; the limit has its own tests, and here it must not turn a 201 into a 429.
+        settings = Settings(
+            database_url=url, admin_token=ADMIN_TOKEN, anonymous_write_limit="100000/hour"
+        )
+        engine = make_engine(settings)
+        with Session(engine, expire_on_commit=False) as session:
+            patches = save_patches(session)
+            headers = {
+                "anonymous": {},
+                "resident": add_user(session, settings, "resident@example.org", "resident"),
+                "connector_in": add_user(
+                    session, settings, "in@example.org", "connector", patch=[patches.west]
+                ),
+                "connector_out": add_user(
+                    session, settings, "out@example.org", "connector", patch=[patches.east]
+                ),
+                "planner": add_user(session, settings, "planner@example.org", "planner"),
+                "admin": add_user(session, settings, "admin@example.org", "admin"),
+            }
+        engine.dispose()
+        with TestClient(create_app(settings)) as client:
+            yield World(client, headers, patches=patches, **_targets(client, patches))
+
+
+@pytest.fixture
+def world(shared_world: World) -> World:
+    """The shared world, with no cookies left over from earlier cases."""
+    shared_world.client.cookies.clear()
+    return shared_world
 
 
 def _suggestion(where: dict[str, Any]) -> dict[str, Any]:
@@ -195,6 +243,10 @@ OPERATIONS: list[Operation] = [
 @pytest.mark.parametrize("operation", OPERATIONS, ids=[o[0] for o in OPERATIONS])
 def test_role_matrix(world: World, operation: Operation, role: str) -> None:
     _name, method, path, body, expected = operation
+    if method != "GET":
+        # A write (publish, archive, rename...) would change what later cases see in the shared
+        # world, so each writing case gets targets of its own, made as the world's were.
+        world = replace(world, **_targets(world.client, world.patches))
     headers = {**world.headers[role], "If-Match": "*"}
     response = world.client.request(method, path(world), json=body(world), headers=headers)
     assert response.status_code == expected[ROLES.index(role)], response.text

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from app.models import AuditEvent
 from app.schemas.assets import AssetCreate, AssetUpdate
-from app.services.areas import AreaInput, save_areas
-from app.services.assets import create_asset, update_asset
-from app.services.visibility import Viewer
+from app.services.assets.records import create_asset, update_asset
+from app.services.assets.visibility import Viewer
+from app.services.needs.areas import AreaInput, save_areas
 from tests.conftest import ADMIN, person_body
 
 URL = "/api/v1/audit"

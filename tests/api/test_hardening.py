@@ -14,14 +14,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.main import create_app
-from app.security import (
+from app.http.security import (
     DATA_POLICY,
     InsecureSettings,
     SecurityHeaders,
     content_security_policy,
     tile_source,
 )
+from app.main import create_app
 from app.settings import DEV_SECRET_KEY, Settings
 from tests.conftest import ADMIN, ADMIN_TOKEN, asset_body
 
@@ -31,6 +31,9 @@ STRONG_SECRET = "k3Wq9-ZfT2pL8vR1xN6mB4hJ0sD7cY5gA_eU"  # 36 characters
 STRONG_TOKEN = "t0Kn-8uQ3rW6yE1iO9pA2sD5fG7hJ4kL_zXc"
 MAP_SITE = "https://maps.example.org"
 NO_DB = "sqlite:///:memory:"  # the app connects lazily; these tests never query
+
+# Headers, CORS, docs and settings are the same whatever the database: once is enough.
+pytestmark = pytest.mark.backend("spatialite")
 
 
 def policy(response: httpx.Response) -> dict[str, list[str]]:

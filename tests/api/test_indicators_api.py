@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.services.areas import AreaFields, AreaInput, read_areas, save_areas
-from app.services.indicators import import_indicators
+from app.services.needs.areas import AreaFields, AreaInput, read_areas, save_areas
+from app.services.needs.indicators import import_indicators
 
 WIMD_META = Path(__file__).resolve().parents[2] / "data" / "indicators" / "wimd2019.json"
 

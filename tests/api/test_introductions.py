@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from app.models import AuditEvent, Introduction
 from app.schemas.assets import AssetCreate
-from app.services.areas import AreaInput, save_areas
-from app.services.assets import create_asset
-from app.services.grid import public_square
-from app.services.postcodes import import_postcodes
+from app.services.assets.records import create_asset
+from app.services.needs.areas import AreaInput, save_areas
+from app.services.needs.postcodes import import_postcodes
+from app.services.people.grid import public_square
 from tests.conftest import ADMIN, person_body, set_noise
 
 URL = "/api/v1/introductions"

@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.services import map_layers
-from app.services.map_layers import MapView, assets_in_view, cell_size
+from app.services.assets import map_layers
+from app.services.assets.map_layers import MapView, assets_in_view, cell_size
 from app.spatial import BBox
 from tests.api.conftest import insert_assets
 from tests.conftest import ADMIN

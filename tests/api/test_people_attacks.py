@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 
 from app.models import Asset
 from app.schemas.assets import AssetCreate
-from app.services.areas import AreaInput, save_areas
-from app.services.assets import create_asset
+from app.services.assets.records import create_asset
+from app.services.needs.areas import AreaInput, save_areas
 from tests.conftest import person_body
 
 FROM_BNG = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
@@ -446,7 +446,7 @@ def before_after(
 
 def _answers(count: int) -> dict[Answer, float]:
     """What may be published for a true count, with its probability over cell keys."""
-    from app.services.disclosure import KEYS, publish
+    from app.services.people.disclosure import KEYS, publish
 
     found: Counter[Answer] = Counter(publish(count, key) for key in range(KEYS))
     return {answer: n / KEYS for answer, n in found.items()}

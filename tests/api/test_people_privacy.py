@@ -14,7 +14,7 @@ from pyproj import Transformer
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from app.api.access import PUBLIC, Access
+from app.http.access import PUBLIC, Access
 from app.main import create_app
 from app.models import Asset
 from app.settings import Settings
@@ -24,7 +24,7 @@ from tests.conftest import ADMIN, Patches, asset_body, person_body
 TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
 FROM_BNG = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 # A 1 km square of the British National Grid inside the west patch, more than 1 km from the
-# patch's corners and centroid: computed here, independently of app/services/grid.py.
+# patch's corners and centroid: computed here, independently of app/services/people/grid.py.
 SQUARE_SW = (311000.0, 170000.0)
 
 

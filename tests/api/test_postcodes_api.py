@@ -7,8 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.services.areas import AreaFields, AreaInput, read_areas, save_areas
-from app.services.postcodes import import_postcodes
+from app.services.needs.areas import AreaFields, AreaInput, read_areas, save_areas
+from app.services.needs.postcodes import import_postcodes
 
 
 @cache

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from app.models import Asset, AuditEvent, Base
 from app.schemas.assets import AssetCreate
-from app.services import assets as asset_service
 from app.services import backups
+from app.services.assets import records as asset_service
 from app.settings import Settings
 from app.spatial.geometry import geometry_from_db
 from tests.cli.conftest import Invoke

@@ -4,6 +4,7 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -21,8 +22,8 @@ from app.models import (
     IndicatorValue,
     PublicLocation,
 )
-from app.services.analysis import CATEGORIES
 from app.services.demo import DEMO_DIR, DEMO_SOURCE
+from app.services.needs.analysis import CATEGORIES
 from app.settings import Settings
 from tests.cli.conftest import Invoke, audit_count, count
 
@@ -122,6 +123,7 @@ def test_demo_priority_area_has_a_deficit_and_a_deficit_has_matching_assets(
     assert matches["items"], matches
 
 
+@pytest.mark.slow  # ~5 s: the demo, twice (left out of make test-fast)
 def test_running_the_demo_twice_changes_nothing(assetmap: Invoke, db: Engine) -> None:
     assert assetmap("demo").exit_code == 0
     before = counts(db)

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from app.cli import app
 from app.main import create_app
 from app.models import Area, Asset, AssetArea, IndicatorValue, Postcode
-from app.services.analysis import CATEGORIES
+from app.services.needs.analysis import CATEGORIES
 from app.settings import Settings, get_settings
 from tests.cli.conftest import audit_count, count, empty_database
 

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from app.models import Asset
 from app.models.base import utcnow
 from app.schemas.tabular import CSV_COLUMNS, csv_text
-from app.services.assets import archive_asset, iter_assets
-from app.services.gpkg_files import read_layer
-from app.services.visibility import SYSTEM
+from app.services.assets.records import archive_asset, iter_assets
+from app.services.assets.visibility import SYSTEM
+from app.services.imports.gpkg_files import read_layer
 from app.spatial.geometry import point_element
 from tests.cli.conftest import Invoke, count, empty_database
 

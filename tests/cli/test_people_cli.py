@@ -24,9 +24,9 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.schemas.assets import AssetCreate, AssetUpdate
-from app.services.areas import AreaInput, save_areas
-from app.services.assets import create_asset, update_asset
-from app.services.visibility import Viewer
+from app.services.assets.records import create_asset, update_asset
+from app.services.assets.visibility import Viewer
+from app.services.needs.areas import AreaInput, save_areas
 from app.spatial.geometry import point_element
 from tests.cli.conftest import Invoke, count
 from tests.conftest import person_body

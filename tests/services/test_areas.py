@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from app.models import Area, AssetArea
 from app.schemas.assets import AssetUpdate
-from app.services.areas import AreaFields, read_areas, save_areas
-from app.services.assets import update_asset
-from app.services.visibility import SYSTEM
+from app.services.assets.records import update_asset
+from app.services.assets.visibility import SYSTEM
+from app.services.needs.areas import AreaFields, read_areas, save_areas
 
 FIELDS = AreaFields(code="code", name_en="name")
 

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from app.db import make_engine
 from app.migrate import upgrade
 from app.models import Asset, AuditEvent
-from app.services import import_writes
-from app.services.assets import iter_assets
-from app.services.imports import ImportOptions, import_assets
-from app.services.visibility import SYSTEM
+from app.services.assets.records import iter_assets
+from app.services.assets.visibility import SYSTEM
+from app.services.imports import writes as import_writes
+from app.services.imports.assets import ImportOptions, import_assets
 from app.settings import Settings
 from app.spatial import backend_for, spatialite
 from app.spatial.base import BBox

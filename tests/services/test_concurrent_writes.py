@@ -21,10 +21,10 @@ from app.models import Asset, AuditEvent, Deficit
 from app.schemas.assets import AssetCreate, AssetUpdate
 from app.schemas.deficits import DeficitCreate, DeficitUpdate
 from app.schemas.moderation import AssetDecision
-from app.services import assets as asset_service
-from app.services import deficits as deficit_service
-from app.services import moderation
-from app.services.visibility import Viewer
+from app.services.assets import moderation
+from app.services.assets import records as asset_service
+from app.services.assets.visibility import Viewer
+from app.services.needs import deficits as deficit_service
 from app.settings import Settings
 from tests.api.conftest import serve
 from tests.conftest import ADMIN, asset_body

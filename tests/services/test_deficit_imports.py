@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from app.models import AuditEvent, Deficit
 from app.schemas.deficits import DeficitCreate, deficits_csv, today_in_wales
-from app.services import deficits as service
-from app.services.deficit_imports import import_deficits
-from app.services.import_formats import SourceFileError
-from app.services.visibility import SYSTEM
+from app.services.assets.visibility import SYSTEM
+from app.services.imports.deficits import import_deficits
+from app.services.imports.formats import SourceFileError
+from app.services.needs import deficits as service
 
 HEADER = (
     "theme,title_en,title_cy,description_en,description_cy,severity,status,source,source_id,"

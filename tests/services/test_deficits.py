@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from app.models import AuditEvent, Deficit
 from app.schemas.deficits import DeficitCreate, DeficitUpdate, today_in_wales
-from app.services import deficits as service
-from app.services.visibility import ANONYMOUS, SYSTEM
+from app.services.assets.visibility import ANONYMOUS, SYSTEM
+from app.services.needs import deficits as service
 from app.spatial import BBox, backend_for
 from app.spatial.geometry import area_element, geometry_from_db, point_element
 

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from app.models import Asset, PublicLocation, Theme
 from app.schemas.assets import AssetCreate
-from app.services import assets as asset_service
-from app.services.areas import AreaInput, save_areas
-from app.services.disclosure import (
+from app.services.assets import records as asset_service
+from app.services.needs.areas import AreaInput, save_areas
+from app.services.people.disclosure import (
     KEYS,
     MAX_NOISE,
     PERTURBATION,
@@ -25,7 +25,7 @@ from app.services.disclosure import (
     people_level,
     publish,
 )
-from app.services.grid import public_square
+from app.services.people.grid import public_square
 from tests.conftest import Patches, person_body, set_noise
 
 TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)

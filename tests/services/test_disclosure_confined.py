@@ -1,4 +1,4 @@
-"""People's figures have one source: only app/services/disclosure.py reads where people are
+"""People's figures have one source: only app/services/people/disclosure.py reads where people are
 counted (public locations and their record keys); everything else that shows people asks it."""
 
 import re
@@ -10,9 +10,9 @@ APP = Path(__file__).resolve().parents[2] / "app"
 ALLOWED = {
     "models/__init__.py",
     "models/people.py",
-    "services/disclosure.py",
-    "services/people.py",
-    "services/erasure.py",
+    "services/people/disclosure.py",
+    "services/people/consents.py",
+    "services/people/erasure.py",
 }
 READS = re.compile(r"\b(PublicLocation|public_locations|record_key)\b")
 COUNTS = re.compile(r"\bpublish\(|\b_tallies\b|PERTURBATION\[")
@@ -26,19 +26,23 @@ def test_only_the_disclosure_module_reads_where_people_are_counted() -> None:
     readers = {name for name, text in _sources().items() if READS.search(text)}
     assert readers <= ALLOWED, sorted(readers - ALLOWED)
     savers = {name for name in readers if "record_key" in _sources()[name]}
-    assert savers <= {"models/people.py", "services/disclosure.py", "services/people.py"}
+    assert savers <= {
+        "models/people.py",
+        "services/people/disclosure.py",
+        "services/people/consents.py",
+    }
 
 
 def test_only_the_disclosure_module_turns_counts_into_figures() -> None:
     counters = {name for name, text in _sources().items() if COUNTS.search(text)}
-    assert counters == {"services/disclosure.py"}
+    assert counters == {"services/people/disclosure.py"}
 
 
 def test_every_route_that_shows_people_asks_the_disclosure_module() -> None:
     shows_people = {
         "api/people.py",
-        "services/profiles.py",
-        "services/introductions.py",
+        "services/needs/profiles.py",
+        "services/people/introductions.py",
         "web/planner_views.py",
     }
     sources = _sources()

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.schemas.assets import asset_feature
-from app.services.assets import iter_assets
-from app.services.exports import export_assets
-from app.services.import_formats import SourceFileError
-from app.services.visibility import SYSTEM
+from app.services.assets.records import iter_assets
+from app.services.assets.visibility import SYSTEM
+from app.services.imports.exports import export_assets
+from app.services.imports.formats import SourceFileError
 
 
 def test_geojson_export_is_a_feature_collection_of_the_api_features(

@@ -24,10 +24,11 @@ from sqlalchemy.orm import Session
 
 from app.models import Area, Asset, AssetArea, AuditEvent
 from app.schemas.assets import AssetCreate
-from app.services import assets as asset_service
-from app.services import import_writes, imports
-from app.services.areas import AreaFields, read_areas, save_areas
-from app.services.imports import ImportOptions, import_assets
+from app.services.assets import records as asset_service
+from app.services.imports import assets as imports
+from app.services.imports import writes as import_writes
+from app.services.imports.assets import ImportOptions, import_assets
+from app.services.needs.areas import AreaFields, read_areas, save_areas
 from app.settings import Settings
 from tests.api.conftest import serve
 from tests.conftest import ADMIN, PROJECT_DIR, asset_body
@@ -90,6 +91,7 @@ def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _write_file(tmp_path_factory.mktemp("import") / "big.csv")
 
 
+@pytest.mark.slow  # ~20 s: a 50,000-row import (left out of make test-fast)
 def test_api_writes_during_a_50k_import_all_succeed_and_so_does_the_import(
     settings: Settings, db: Engine, db_url: str, big_file: Path, tmp_path: Path
 ) -> None:
@@ -173,6 +175,7 @@ def _import_is_writing(db: Engine) -> bool:
         return False
 
 
+@pytest.mark.slow  # ~15 s: kills a 50,000-row import (left out of make test-fast)
 @pytest.mark.parametrize("when", ["reading", "writing"])
 def test_a_killed_import_leaves_nothing_behind(
     db: Engine, db_url: str, big_file: Path, tmp_path: Path, when: str

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from app.models import Asset, AuditEvent
 from app.schemas.assets import AssetCreate
-from app.services.assets import create_asset, iter_assets, update_asset
-from app.services.exports import export_assets
-from app.services.imports import ImportOptions, ImportReport, import_assets
-from app.services.mappings import MappingError, load_mapping, parse_mapping
-from app.services.visibility import SYSTEM
+from app.services.assets.records import create_asset, iter_assets, update_asset
+from app.services.assets.visibility import SYSTEM
+from app.services.imports.assets import ImportOptions, ImportReport, import_assets
+from app.services.imports.exports import export_assets
+from app.services.imports.mappings import MappingError, load_mapping, parse_mapping
 from app.settings import PROJECT_DIR
 from tests.cli.conftest import empty_database
 
@@ -305,10 +305,11 @@ def test_mapping_rules_take_the_first_value_and_lists_collect_from_every_rule() 
     assert fallback.values["themes"] == ["community_spaces"]
 
 
+@pytest.mark.slow  # ~7 s: a big file, twice (left out of make test-fast)
 def test_big_csv_files_are_validated_in_a_second_process_with_the_same_outcome(
     session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.services import imports
+    from app.services.imports import assets as imports
     from tests.cli.conftest import good_row, write_csv
 
     monkeypatch.setattr(imports, "PARALLEL_MIN_RECORDS", 10)
@@ -329,7 +330,7 @@ def test_big_csv_files_are_validated_in_a_second_process_with_the_same_outcome(
 def test_a_mapped_csv_validated_in_a_second_process_gives_the_same_assets(
     session: Session, cardiff_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.services import imports
+    from app.services.imports import assets as imports
 
     monkeypatch.setattr(imports, "PARALLEL_MIN_RECORDS", 10)
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Indicator, IndicatorTheme, IndicatorValue
-from app.services.areas import AreaFields, AreaInput, read_areas, save_areas
-from app.services.indicators import (
+from app.services.needs.areas import AreaFields, AreaInput, read_areas, save_areas
+from app.services.needs.indicators import (
     get_indicator,
     import_indicators,
     indicator_values,

@@ -10,7 +10,7 @@ from pyproj import Geod
 from sqlalchemy.orm import Session
 
 from app.models import AssetTheme
-from app.services.nearby import near_counts
+from app.services.assets.nearby import near_counts
 from app.spatial import backend_for
 
 GEOD = Geod(ellps="WGS84")

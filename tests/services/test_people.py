@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from app.main import create_app
 from app.models import Asset, AuditEvent, PublicLocation
 from app.schemas.assets import AssetCreate
-from app.services import assets as asset_service
-from app.services.grid import public_square
-from app.services.people import expire_consents
+from app.services.assets import records as asset_service
+from app.services.people.consents import expire_consents
+from app.services.people.grid import public_square
 from app.settings import Settings
 from app.spatial.geometry import geometry_from_db
 from tests.conftest import ADMIN, Patches, person_body
@@ -90,7 +90,7 @@ def test_the_public_location_is_fixed_when_saved_and_moves_only_with_the_person(
     assert geometry_from_db(stored.location).x == public_square(-3.2566, 51.4812).lon
 
 
-from app.services.visibility import SYSTEM as ADMIN_VIEWER  # noqa: E402
+from app.services.assets.visibility import SYSTEM as ADMIN_VIEWER  # noqa: E402
 
 
 def test_lapsed_consent_unpublishes_is_listed_for_the_connector_and_can_be_renewed(

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound
 from app.models import Postcode
-from app.services.areas import AreaFields, AreaInput, read_areas, save_areas
-from app.services.postcodes import import_postcodes, lookup_postcode
+from app.services.needs.areas import AreaFields, AreaInput, read_areas, save_areas
+from app.services.needs.postcodes import import_postcodes, lookup_postcode
 
 
 @cache

@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import NotFound
 from app.models import Postcode
-from app.services.areas import AreaFields, AreaInput, assign_all_assets, read_areas, save_areas
-from app.services.search import (
+from app.services.assets.search import (
     PUBLIC_KINDS,
     SearchFilters,
     clean_filters,
@@ -19,6 +18,13 @@ from app.services.search import (
     parse_near,
     public_asset,
     search,
+)
+from app.services.needs.areas import (
+    AreaFields,
+    AreaInput,
+    assign_all_assets,
+    read_areas,
+    save_areas,
 )
 from app.spatial.geometry import point_element
 from tests.api.conftest import insert_assets

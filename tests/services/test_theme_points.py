@@ -16,12 +16,12 @@ from app.db import make_engine
 from app.migrate import upgrade
 from app.models import Asset, AssetArea, AssetTheme, Theme
 from app.schemas.assets import AssetCreate, AssetUpdate
-from app.services import assets as asset_service
-from app.services import import_writes
-from app.services.analysis import counts_in_areas, counts_within
-from app.services.imports import ImportOptions, import_assets
-from app.services.people import expire_consents
-from app.services.visibility import ANONYMOUS, SYSTEM, visible_assets
+from app.services.assets import records as asset_service
+from app.services.assets.visibility import ANONYMOUS, SYSTEM, visible_assets
+from app.services.imports import writes as import_writes
+from app.services.imports.assets import ImportOptions, import_assets
+from app.services.needs.analysis import counts_in_areas, counts_within
+from app.services.people.consents import expire_consents
 from app.settings import Settings
 from app.spatial import backend_for, spatialite
 from app.spatial.geometry import point_element
@@ -171,7 +171,12 @@ def update_statement(asset_id: int, **values: Any) -> Any:
     return update(Asset).where(Asset.id == asset_id).values(**values)
 
 
-@pytest.mark.parametrize("rows", [3, 250], ids=["small", "bulk"])
+@pytest.mark.parametrize(
+    "rows",
+    # bulk takes ~9 s (left out of make test-fast)
+    [3, pytest.param(250, marks=pytest.mark.slow)],
+    ids=["small", "bulk"],
+)
 def test_imports_write_the_copies_on_create_and_on_update(
     session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int
 ) -> None:

@@ -8,7 +8,7 @@ import pytest
 import shapely
 from shapely.geometry import Point
 
-from app.services.vector_files import read_features
+from app.services.imports.vector_files import read_features
 
 
 def test_a_british_national_grid_geopackage_is_read_as_lon_lat(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from app.models import Asset
 from app.models.base import utcnow
-from app.services.assets import AssetFilters, count_assets, iter_assets, list_assets
-from app.services.visibility import ANONYMOUS, EXPORTER, Viewer
+from app.services.assets.records import AssetFilters, count_assets, iter_assets, list_assets
+from app.services.assets.visibility import ANONYMOUS, EXPORTER, Viewer
 from app.spatial.geometry import point_element
 from tests.conftest import ADMIN
 

@@ -4,8 +4,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from app.models import Asset
-from app.services.assets import AssetFilters, Near, build_list_query
-from app.services.visibility import ANONYMOUS
+from app.services.assets.records import AssetFilters, Near, build_list_query
+from app.services.assets.visibility import ANONYMOUS
 from app.spatial import BBox, backend_for
 
 INDEX = "idx_assets_location"

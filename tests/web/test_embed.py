@@ -78,6 +78,8 @@ def test_the_welsh_embed_is_in_welsh_with_welsh_messages(client: TestClient) -> 
     assert config["messages"]["zoomIn"]["two"].startswith("%(num)d le ")
 
 
+# Headers and settings, the same whatever the database: once is enough.
+@pytest.mark.backend("spatialite")
 @pytest.mark.parametrize("path", ["/embed", "/cy/embed", "/embed?kind=group"])
 def test_the_embed_page_may_be_framed_by_anyone_by_default(client: TestClient, path: str) -> None:
     response = client.get(path)
@@ -85,6 +87,8 @@ def test_the_embed_page_may_be_framed_by_anyone_by_default(client: TestClient, p
     assert "x-frame-options" not in response.headers
 
 
+# Headers and settings, the same whatever the database: once is enough.
+@pytest.mark.backend("spatialite")
 @pytest.mark.parametrize("path", ["/", "/cy/", "/search?q=x", "/api/v1/map/assets?zoom=1"])
 def test_every_other_response_may_not_be_framed(client: TestClient, path: str) -> None:
     response = client.get(path)
@@ -92,6 +96,8 @@ def test_every_other_response_may_not_be_framed(client: TestClient, path: str) -
     assert response.headers["x-frame-options"] == "DENY"
 
 
+# Headers and settings, the same whatever the database: once is enough.
+@pytest.mark.backend("spatialite")
 def test_embed_ancestors_is_a_setting(settings: Settings) -> None:
     narrowed = settings.model_copy(update={"embed_ancestors": "https://council.example 'self'"})
     with TestClient(create_app(narrowed)) as client:

@@ -7,8 +7,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
 
-from app.api.access import Editor, Public
 from app.errors import Forbidden, TooManyRequests
+from app.http.access import Editor, Public
 from app.main import create_app
 from app.settings import Settings
 from app.web.routing import PageRouter

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 import app.web as web
 from app.models import Area, AssetArea, Deficit
-from app.services.areas import assign_all_assets
 from app.services.demo import load_demo
+from app.services.needs.areas import assign_all_assets
 from app.web.routing import PageRouter
 from tests.api.conftest import LiveServer, insert_assets
 from tests.web.browser import Visit, axe_violations, open_visit

@@ -6,6 +6,9 @@ from fastapi.testclient import TestClient
 from app.i18n import from_accept_language
 from app.web.language import LANG_COOKIE
 
+# Language negotiation never depends on the database: once is enough.
+pytestmark = pytest.mark.backend("spatialite")
+
 
 def _lang(client: TestClient, path: str, **kwargs: object) -> str:
     response = client.get(path, **kwargs)  # type: ignore[arg-type]

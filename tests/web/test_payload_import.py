@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 
 from app.cli import app as cli
 from app.models import Area, Asset, Deficit, Indicator, Theme, ThemeRelation
+from app.services.assets.themes import ThemeFileError, seed_themes
 from app.services.demo import load_demo
-from app.services.themes import ThemeFileError, seed_themes
 from app.settings import get_settings
 from tests.api.conftest import LiveServer
 from tests.cli.conftest import empty_database

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from app.models import Deficit
 from app.schemas.assets import AssetCreate
-from app.services.assets import create_asset
+from app.services.assets.records import create_asset
 from app.services.demo import load_demo
-from app.services.indicators import import_indicators
+from app.services.needs.indicators import import_indicators
 from tests.conftest import PROJECT_DIR, person_body
 from tests.maps.islands import page_island
 

@@ -16,7 +16,7 @@ from app.main import create_app
 from app.models import Asset, AuditEvent, Introduction, Report
 from app.schemas.assets import AssetCreate
 from app.services import users
-from app.services.assets import create_asset
+from app.services.assets.records import create_asset
 from app.settings import Settings
 from app.spatial.geometry import geometry_from_db
 from tests.conftest import ADMIN, person_body, set_noise
@@ -403,7 +403,7 @@ def splott_area(session: Session) -> str:
     """A small area (level lsoa) holding Splott: people are counted for whole areas."""
     from shapely.geometry import MultiPolygon, box
 
-    from app.services.areas import AreaInput, save_areas
+    from app.services.needs.areas import AreaInput, save_areas
 
     shape = MultiPolygon([box(-3.20, 51.46, -3.12, 51.50)])
     area = AreaInput(1, "W01009999", "Splott test area", "Ardal prawf Sblot", 1500, None, shape)

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from shapely.geometry import MultiPolygon, box
 from sqlalchemy.orm import Session
 
-from app.services.areas import AreaInput, assign_all_assets, save_areas
+from app.services.needs.areas import AreaInput, assign_all_assets, save_areas
 from tests.conftest import ADMIN
 from tests.maps.islands import page_island
 

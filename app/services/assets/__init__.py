@@ -1,0 +1,1 @@
+"""The asset registry: records, themes, visibility, search, map layers, moderation, versions."""

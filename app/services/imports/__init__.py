@@ -1,0 +1,1 @@
+"""Asset and area files in and out: formats, checking, writing, mappings, exports."""

@@ -1,0 +1,1 @@
+"""Need beside the assets: areas, postcodes, indicators, deficits, gap analysis, profiles."""

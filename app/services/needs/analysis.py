@@ -1,0 +1,229 @@
+"""Planning analysis: assets beside need, area by area (gap analysis and coverage)."""
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from pyproj import Geod
+from sqlalchemy import func, select, true
+from sqlalchemy.orm import Session
+
+from app.errors import InvalidInput, NotFound
+from app.models import LEVELS, Area, AssetArea, AssetTheme, Indicator, IndicatorValue, Theme
+from app.services.assets.nearby import near_counts
+from app.services.needs.indicators import need_percentiles
+from app.spatial import backend_of
+from app.spatial.geometry import geometry_from_db
+
+GEOD = Geod(ellps="WGS84")
+CATEGORIES = ("priority", "strength", "well_served", "low_need")
+
+
+@dataclass(frozen=True)
+class GapParameters:
+    """What a gap analysis compares, and where it draws its lines."""
+
+    indicator: str
+    theme: str
+    level: str = "lsoa"
+    distance_m: float = 800.0
+    high_need_percentile: float = 80.0
+    min_assets: int = 1
+
+
+def method_note(p: GapParameters, indicator: Indicator, theme: Theme) -> str:
+    """The method of a gap analysis, in plain words."""
+    direction = "a higher" if indicator.higher_is_more_need else "a lower"
+    return (
+        f"Each {p.level} area is ranked by '{indicator.label_en}' ({indicator.unit}; {direction} "
+        f"value means more need) against the other {p.level} areas held here: need_percentile is "
+        f"0 for the least need and 100 for the most (ties share their mid-rank). Published "
+        f"'{theme.label_en}' assets are counted in each area (assets_in_area, and per 1,000 "
+        f"residents) and within {p.distance_m:g} m, measured along the ground (geodesic), of the "
+        f"area's population-weighted centroid (assets_within_distance). An area is high need when "
+        f"need_percentile >= {p.high_need_percentile:g}, and has many assets when "
+        f"assets_within_distance >= {p.min_assets}. priority = high need and few assets: where "
+        f"nothing exists yet. strength = high need and many assets: build on them. well_served = "
+        f"not high need, many assets. low_need = not high need, few assets. People's own "
+        f"skills and volunteering are not counted here; where people counts are shown beside "
+        f"this analysis (/api/v1/people/counts, the planner's table) they are perturbed by up to "
+        f"2 and under 5 is 'fewer than 5', to protect the people counted."
+    )
+
+
+def counts_in_areas(session: Session, *, level: str, theme: str) -> dict[int, int]:
+    """Public assets of the theme in each area of the level (stored assignment; no spatial join).
+
+    Reads the theme's public links from their covering index (asset_themes carries the public
+    flag), then each one's area of the level: the wide assets table is not touched."""
+    stmt = (
+        select(AssetArea.area_id, func.count())
+        .select_from(AssetTheme)
+        .join(AssetArea, AssetArea.asset_id == AssetTheme.asset_id)
+        .join(Area, Area.id == AssetArea.area_id)
+        .where(AssetTheme.theme_code == theme, AssetTheme.public == true(), Area.level == level)
+        .group_by(AssetArea.area_id)
+    )
+    return {area_id: int(n) for area_id, n in session.execute(stmt)}
+
+
+def counts_within(session: Session, *, level: str, theme: str, distance_m: float) -> dict[int, int]:
+    """Public assets of the theme within distance_m (geodesic, WGS84) of each area's centroid.
+
+    The theme's public points are read once from the covering index of asset_themes (however
+    many assets of other themes there are), gathered by the database into one value, and
+    paired with the centroids in memory (nearby.near_counts). Areas with none are left out."""
+    backend = backend_of(session)
+    centroids = session.execute(
+        select(Area.id, backend.x(Area.centroid), backend.y(Area.centroid)).where(
+            Area.level == level
+        )
+    ).all()
+    if not centroids:
+        return {}
+    lon, lat = backend.point_arrays(
+        session.connection(),
+        AssetTheme.lon,
+        AssetTheme.lat,
+        [AssetTheme.theme_code == theme, AssetTheme.public == true()],
+    )
+    ids = [c[0] for c in centroids]
+    cx = np.array([c[1] for c in centroids], dtype=np.float64)
+    cy = np.array([c[2] for c in centroids], dtype=np.float64)
+    counts = near_counts(cx, cy, lon, lat, distance_m)
+    return {area_id: int(n) for area_id, n in zip(ids, counts.tolist(), strict=True) if n}
+
+
+def _check(session: Session, p: GapParameters) -> tuple[Indicator, Theme]:
+    if p.level not in LEVELS:
+        raise InvalidInput(("query", "level"), f"unknown level; one of {', '.join(LEVELS)}")
+    indicator = session.get(Indicator, p.indicator)
+    if indicator is None:
+        raise InvalidInput(("query", "indicator"), f"unknown indicator {p.indicator!r}")
+    theme = session.get(Theme, p.theme)
+    if theme is None:
+        raise InvalidInput(("query", "theme"), f"unknown theme {p.theme!r}")
+    return indicator, theme
+
+
+def category(percentile: float, within: int, p: GapParameters) -> str:
+    """The gap category of one area."""
+    high = percentile >= p.high_need_percentile
+    many = within >= p.min_assets
+    if high:
+        return "strength" if many else "priority"
+    return "well_served" if many else "low_need"
+
+
+def gap_analysis(
+    session: Session, p: GapParameters, *, with_geometry: bool = False
+) -> dict[str, Any]:
+    """One row per area of the level with a value of the indicator: need beside assets."""
+    indicator, theme = _check(session, p)
+    columns = [
+        Area.id,
+        Area.code,
+        Area.name_en,
+        Area.name_cy,
+        Area.population,
+        IndicatorValue.value,
+    ]
+    if with_geometry:
+        columns.append(Area.geom)
+    areas = session.execute(
+        select(*columns)
+        .join(IndicatorValue, IndicatorValue.area_id == Area.id)
+        .where(Area.level == p.level, IndicatorValue.indicator_code == p.indicator)
+        .order_by(Area.code)
+    ).all()
+    percentiles = need_percentiles(
+        {a.id: a.value for a in areas}, higher_is_more_need=indicator.higher_is_more_need
+    )
+    in_area = counts_in_areas(session, level=p.level, theme=p.theme)
+    within = counts_within(session, level=p.level, theme=p.theme, distance_m=p.distance_m)
+    rows = []
+    for a in areas:
+        count = in_area.get(a.id, 0)
+        near = within.get(a.id, 0)
+        row = {
+            "area_code": a.code,
+            "area_name": a.name_en or a.name_cy,
+            "area_name_cy": a.name_cy,
+            "population": a.population,
+            "need_value": a.value,
+            "need_percentile": round(percentiles[a.id], 2),
+            "assets_in_area": count,
+            "assets_within_distance": near,
+            "assets_per_1000": round(count * 1000 / a.population, 3) if a.population else None,
+            "category": category(percentiles[a.id], near, p),
+        }
+        if with_geometry:
+            row["geometry"] = geometry_from_db(a.geom)
+        rows.append(row)
+    return {
+        "indicator": {
+            "code": indicator.code,
+            "label_en": indicator.label_en,
+            "label_cy": indicator.label_cy,
+        },
+        "theme": {"code": theme.code, "label_en": theme.label_en, "label_cy": theme.label_cy},
+        "parameters": asdict(p),
+        "method": method_note(p, indicator, theme),
+        "summary": {c: sum(1 for r in rows if r["category"] == c) for c in CATEGORIES},
+        "items": rows,
+    }
+
+
+def coverage(
+    session: Session,
+    *,
+    theme: str,
+    distance_m: float,
+    level: str = "lsoa",
+    with_geometry: bool = False,
+) -> dict[str, Any]:
+    """Share of residents whose area centroid is within distance_m of a public theme asset."""
+    if session.get(Theme, theme) is None:
+        raise InvalidInput(("query", "theme"), f"unknown theme {theme!r}")
+    if level not in LEVELS:
+        raise InvalidInput(("query", "level"), f"unknown level; one of {', '.join(LEVELS)}")
+    columns = [Area.id, Area.code, Area.name_en, Area.name_cy, Area.population]
+    if with_geometry:
+        columns.append(Area.geom)
+    areas = session.execute(select(*columns).where(Area.level == level).order_by(Area.code)).all()
+    if not areas:
+        raise NotFound(f"no {level} areas have been imported")
+    within = counts_within(session, level=level, theme=theme, distance_m=distance_m)
+    rows = []
+    for a in areas:
+        row = {
+            "area_code": a.code,
+            "area_name": a.name_en or a.name_cy,
+            "area_name_cy": a.name_cy,
+            "population": a.population,
+            "assets_within_distance": within.get(a.id, 0),
+            "covered": within.get(a.id, 0) > 0,
+        }
+        if with_geometry:
+            row["geometry"] = geometry_from_db(a.geom)
+        rows.append(row)
+    counted = [r for r in rows if r["population"] is not None]
+    total = sum(r["population"] for r in counted)
+    covered = sum(r["population"] for r in counted if r["covered"])
+    return {
+        "theme": theme,
+        "level": level,
+        "distance_m": distance_m,
+        "population": total,
+        "population_covered": covered,
+        "share_covered": round(covered / total, 4) if total else None,
+        "areas": len(rows),
+        "areas_covered": sum(1 for r in rows if r["covered"]),
+        "method": (
+            f"An area counts as covered when at least one published asset of the theme lies "
+            f"within {distance_m:g} m (geodesic) of its population-weighted centroid; its whole "
+            f"population then counts as covered. Areas without a population are listed but not "
+            f"counted."
+        ),
+        "items": rows,
+    }

@@ -1,0 +1,161 @@
+"""Area profiles: one area's needs, assets, nearest assets by theme, and reported gaps."""
+
+import math
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import Area, Asset, AssetArea, AssetTheme, Indicator, IndicatorValue, Theme
+from app.schemas.deficits import deficit_json
+from app.services.assets.visibility import ANONYMOUS, visible_assets
+from app.services.needs.areas import get_area
+from app.services.needs.deficits import deficits_near
+from app.services.needs.indicators import need_percentiles
+from app.services.people.disclosure import METHOD, people_counts
+from app.spatial import backend_of
+from app.spatial.geometry import geometry_from_db
+
+# Search radii for "nearest asset of each theme", widening until every theme is found.
+NEAREST_RADII_M = (1_000.0, 5_000.0, 25_000.0, 100_000.0)
+
+
+def _indicators(session: Session, area: Area) -> list[dict[str, Any]]:
+    rows = []
+    for indicator in session.scalars(select(Indicator).order_by(Indicator.code)):
+        values = dict(
+            session.execute(
+                select(IndicatorValue.area_id, IndicatorValue.value)
+                .join(Area, Area.id == IndicatorValue.area_id)
+                .where(IndicatorValue.indicator_code == indicator.code, Area.level == area.level)
+            ).all()
+        )
+        if area.id not in values:
+            continue
+        percentile = need_percentiles(values, higher_is_more_need=indicator.higher_is_more_need)[
+            area.id
+        ]
+        # Rank among the areas held here: 1 = most need; ties share the better rank.
+        rank = 1 + sum(1 for v in values.values() if _more_need(v, values[area.id], indicator))
+        rows.append(
+            {
+                "code": indicator.code,
+                "label_en": indicator.label_en,
+                "label_cy": indicator.label_cy,
+                "unit": indicator.unit,
+                "higher_is_more_need": indicator.higher_is_more_need,
+                "value": values[area.id],
+                "rank": rank,
+                "of": len(values),
+                "need_percentile": round(percentile, 2),
+                "need_decile": max(1, math.ceil(percentile / 10)),
+            }
+        )
+    return rows
+
+
+def _more_need(value: float, other: float, indicator: Indicator) -> bool:
+    return value > other if indicator.higher_is_more_need else value < other
+
+
+def _asset_counts(session: Session, area: Area) -> dict[str, Any]:
+    public = visible_assets(ANONYMOUS)
+    in_area = select(AssetArea.asset_id).where(AssetArea.area_id == area.id)
+    by_kind = dict(
+        session.execute(
+            select(Asset.kind, func.count())
+            .where(Asset.id.in_(in_area), public)
+            .group_by(Asset.kind)
+        ).all()
+    )
+    by_theme = dict(
+        session.execute(
+            select(AssetTheme.theme_code, func.count())
+            .join(Asset, Asset.id == AssetTheme.asset_id)
+            .where(Asset.id.in_(in_area), public)
+            .group_by(AssetTheme.theme_code)
+        ).all()
+    )
+    total = sum(by_kind.values())
+    per_1000 = (
+        (lambda n: round(n * 1000 / area.population, 3)) if area.population else (lambda n: None)
+    )
+    return {
+        "total": total,
+        "per_1000": per_1000(total),
+        "by_kind": [
+            {"kind": k, "count": n, "per_1000": per_1000(n)} for k, n in sorted(by_kind.items())
+        ],
+        "by_theme": [
+            {"theme": t, "count": n, "per_1000": per_1000(n)} for t, n in sorted(by_theme.items())
+        ],
+    }
+
+
+def nearest_by_theme(session: Session, lon: float, lat: float) -> dict[str, float | None]:
+    """Geodesic metres from a point to the nearest public asset of each theme (None: > 100 km)."""
+    backend = backend_of(session)
+    themes = list(session.scalars(select(Theme.code).where(Theme.active).order_by(Theme.code)))
+    found: dict[str, float | None] = {}
+    for radius in NEAREST_RADII_M:
+        missing = [t for t in themes if t not in found]
+        if not missing:
+            break
+        distance = backend.distance_m(Asset.location, lon, lat)
+        rows = session.execute(
+            select(AssetTheme.theme_code, func.min(distance))
+            .join(Asset, Asset.id == AssetTheme.asset_id)
+            .where(
+                AssetTheme.theme_code.in_(missing),
+                visible_assets(ANONYMOUS),
+                backend.within_m("assets", Asset.location, Asset.id, lon, lat, radius),
+            )
+            .group_by(AssetTheme.theme_code)
+        )
+        for theme, metres in rows:
+            found[theme] = round(float(metres), 1)
+    return {t: found.get(t) for t in themes}
+
+
+def area_profile(session: Session, code: str, *, distance_m: float = 800.0) -> dict[str, Any]:
+    """Everything a planner needs about one area, from what it has to what it lacks."""
+    area = get_area(session, code)
+    centroid = geometry_from_db(area.centroid)
+    geom = geometry_from_db(area.geom)
+    return {
+        "area": {
+            "code": area.code,
+            "level": area.level,
+            "name_en": area.name_en,
+            "name_cy": area.name_cy,
+            "population": area.population,
+            "parent_code": area.parent_code,
+            "centroid": {"type": "Point", "coordinates": [centroid.x, centroid.y]},
+            "centroid_kind": area.centroid_kind,
+        },
+        "indicators": _indicators(session, area),
+        "assets": _asset_counts(session, area),
+        "nearest_asset_m": nearest_by_theme(session, centroid.x, centroid.y),
+        "deficits": [
+            {**deficit_json(d), "in_area": d["in_area"]}
+            for d in deficits_near(
+                session, lon=centroid.x, lat=centroid.y, radius_m=distance_m, area_geom=geom
+            )
+        ],
+        "people": _people(session, area),
+        "distance_m": distance_m,
+    }
+
+
+def _people(session: Session, area: Area) -> dict[str, Any]:
+    """People offering each theme here, as published (app/services/people/disclosure.py): counts
+    exist only for areas of the people level; for other levels `by_theme` is empty."""
+    level, rows = people_counts(session, area_codes=[area.code])
+    counted = level == area.level
+    return {
+        "method": METHOD,
+        "level": level,
+        "by_theme": [
+            {"theme": r.theme, "people": r.people, "shown_as": r.shown_as} for r in rows if counted
+        ],
+    }

@@ -1,0 +1,2 @@
+"""People who offer skills and time: consent, public squares, published counts, erasure and
+introductions."""
