@@ -7,7 +7,8 @@ its data as a JSON data island, `<script type="application/json">`, which the br
 maps.js reads the island with JSON.parse and builds the layers, popups, tooltips and alt texts
 with Leaflet's APIs and `textContent`: text from the database or a file is data, never HTML and
 never part of a template (folium/branca rendered each map script twice, the second time as
-Jinja, so `{{ ... }}` in a name ran on the server; nothing here goes through a template engine).
+Jinja, so template syntax in a name ran on the server; nothing here goes through a template
+engine).
 """
 
 import json

@@ -1,11 +1,15 @@
 """Geometry conversions and checks in Python (shapely <-> WKB <-> GeoJSON); no SQL here."""
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import shapely
 from geoalchemy2 import WKBElement
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
+from shapely.geometry.base import BaseGeometry
+
+from app.spatial.base import BBox
 
 SRID = 4326
 
@@ -76,3 +80,9 @@ def geojson(geom: Any) -> dict[str, Any] | None:
 def point_geojson(lon: float, lat: float) -> dict[str, Any]:
     """RFC 7946 Point."""
     return {"type": "Point", "coordinates": [lon, lat]}
+
+
+def bounds_of(geometries: Sequence[BaseGeometry]) -> BBox:
+    """The lon/lat box around some geometries (at least one)."""
+    minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(list(geometries)))
+    return BBox(minx, miny, maxx, maxy)

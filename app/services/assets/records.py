@@ -10,7 +10,7 @@ import orjson
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.models import PERSON_KINDS, Asset, AssetTheme
 from app.models.base import utcnow
 from app.schemas.assets import AssetCreate, AssetUpdate, fold
@@ -424,16 +424,7 @@ def _editable(
     mine = select(Asset.id).where(Asset.id == asset_id, editable_assets(viewer))
     if session.scalar(mine) is None:
         raise Forbidden(f"asset {asset_id} is outside the areas you look after")
-    if not versions.claim(session, Asset, asset_id, expected_version):
-        current = session.scalar(select(Asset.version).where(Asset.id == asset_id))
-        raise PreconditionFailed(
-            f"asset {asset_id} has changed (version {current}); fetch it again"
-        )
-    asset = session.scalar(
-        select(Asset).where(Asset.id == asset_id).execution_options(populate_existing=True)
-    )
-    assert asset is not None  # claimed: it exists, and it is ours until the transaction ends
-    return asset
+    return versions.claimed(session, Asset, asset_id, expected_version, what=f"asset {asset_id}")
 
 
 def update_asset(

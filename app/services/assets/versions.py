@@ -13,13 +13,15 @@ that forgets to claim still cannot overwrite a newer version.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.errors import PreconditionFailed
+from app.errors import NotFound, PreconditionFailed
+
+Row = TypeVar("Row")
 
 
 def claim(session: Session, model: Any, row_id: int, expected_version: int | None) -> bool:
@@ -33,6 +35,24 @@ def claim(session: Session, model: Any, row_id: int, expected_version: int | Non
     stmt = stmt.execution_options(synchronize_session=False)
     result = cast(CursorResult[Any], session.execute(stmt))
     return result.rowcount == 1
+
+
+def claimed(
+    session: Session, model: type[Row], row_id: int, expected_version: int | None, *, what: str
+) -> Row:
+    """The row, claimed for this transaction at expected_version (None: any) and read after
+    the claim, so that what a change starts from is what it will overwrite; NotFound when it
+    has gone, PreconditionFailed (412) when it has changed."""
+    table: Any = model  # a versioned model: id and version columns
+    if not claim(session, table, row_id, expected_version):
+        current = session.scalar(select(table.version).where(table.id == row_id))
+        if current is None:
+            raise NotFound(f"{what} not found")
+        raise PreconditionFailed(f"{what} has changed (version {current}); fetch it again")
+    fresh = select(table).where(table.id == row_id).execution_options(populate_existing=True)
+    row = session.scalar(fresh)
+    assert row is not None  # claimed: it exists, and it is ours until the transaction ends
+    return cast(Row, row)
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from shapely.geometry import MultiPolygon, Point
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Deficit
 from app.models.base import utcnow
 from app.schemas.deficits import DeficitCreate, DeficitUpdate, today_in_wales
@@ -331,18 +331,8 @@ def _editable(session: Session, deficit_id: int, expected_version: int | None) -
     the claim (services/versions.py)."""
     if session.scalar(select(Deficit.id).where(Deficit.id == deficit_id)) is None:
         raise NotFound(f"deficit {deficit_id} not found")
-    if not versions.claim(session, Deficit, deficit_id, expected_version):
-        current = session.scalar(select(Deficit.version).where(Deficit.id == deficit_id))
-        if current is None:
-            raise NotFound(f"deficit {deficit_id} not found")
-        raise PreconditionFailed(
-            f"deficit {deficit_id} has changed (version {current}); fetch it again"
-        )
-    deficit = session.scalar(
-        select(Deficit).where(Deficit.id == deficit_id).execution_options(populate_existing=True)
-    )
-    assert deficit is not None  # claimed: it exists, and it is ours until the transaction ends
-    return deficit
+    what = f"deficit {deficit_id}"
+    return versions.claimed(session, Deficit, deficit_id, expected_version, what=what)
 
 
 def update_deficit(

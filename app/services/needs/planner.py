@@ -15,7 +15,7 @@ from app.services.needs.analysis import GapParameters, gap_analysis
 from app.services.needs.deficits import list_deficits
 from app.services.needs.indicators import indicator_values, list_indicators
 from app.services.people.disclosure import people_counts
-from app.spatial import BBox
+from app.spatial.geometry import bounds_of
 from app.vocabularies import LEVELS
 
 MAX_GAPS = 500
@@ -80,13 +80,7 @@ def planner_data(
     data.people = {r.area_code: r.people for r in counts}
     outlines: list[BaseGeometry] = [item["geometry"] for item in data.gaps["items"]]
     if outlines:
-        bounds = [g.bounds for g in outlines]
-        box = BBox(
-            min(b[0] for b in bounds),
-            min(b[1] for b in bounds),
-            max(b[2] for b in bounds),
-            max(b[3] for b in bounds),
-        )
+        box = bounds_of(outlines)
         page = list_deficits(
             session,
             viewer=ANONYMOUS,

@@ -33,7 +33,7 @@ from app.models.base import utcnow
 from app.services.assets.themes import labels as theme_labels
 from app.services.needs.areas import areas_covering
 from app.spatial import BBox, backend_of
-from app.spatial.geometry import geometry_from_db
+from app.spatial.geometry import bounds_of, geometry_from_db
 
 THRESHOLD = 5
 MAX_NOISE = 2
@@ -166,6 +166,12 @@ def people_counts(
     level = people_level(session)
     if level is None:
         return None, []
+    return level, _counts(session, level, themes=themes, area_codes=area_codes)
+
+
+def _counts(
+    session: Session, level: str, *, themes: Iterable[str], area_codes: Iterable[str]
+) -> list[PeopleCount]:
     codes = tuple(area_codes)
     stmt = select(Area.id, Area.code, Area.name_en, Area.name_cy, Area.geom).where(
         Area.level == level
@@ -174,20 +180,14 @@ def people_counts(
         stmt = stmt.where(Area.code.in_(codes))
     areas = list(session.execute(stmt.order_by(Area.code)))
     if not areas:
-        return level, []
+        return []
     theme_codes = _theme_codes(session, themes)
     bbox = None
     if codes:  # only people inside the areas' bounds can be counted in them
-        bounds = [geometry_from_db(a.geom).bounds for a in areas]
-        bbox = BBox(
-            min(b[0] for b in bounds),
-            min(b[1] for b in bounds),
-            max(b[2] for b in bounds),
-            max(b[3] for b in bounds),
-        )
+        bbox = bounds_of([geometry_from_db(a.geom) for a in areas])
     tallies = _tallies(session, level=level, themes=tuple(theme_codes), bbox=bbox)
     empty = _Tally()
-    rows = [
+    return [
         PeopleCount(
             area_code=area.code,
             area_name_en=area.name_en,
@@ -199,7 +199,6 @@ def people_counts(
         for theme in theme_codes
         for tally in [tallies.get((area.id, theme), empty)]
     ]
-    return level, rows
 
 
 def place_area(session: Session, lon: float, lat: float) -> PlaceArea | None:
@@ -223,8 +222,7 @@ def people_at(
     area = place_area(session, lon, lat)
     if area is None:
         return None, []
-    _level, rows = people_counts(session, themes=themes, area_codes=[area.code])
-    return area, rows
+    return area, _counts(session, area.level, themes=themes, area_codes=[area.code])
 
 
 def near_answer(
