@@ -6,7 +6,7 @@ Validation errors keep FastAPI's shape, so every 422 reads the same:
 Other errors are `{"detail": "..."}`.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
@@ -132,6 +132,42 @@ class PageErrors(Protocol):
     ) -> Response: ...
 
 
+# The OGC API answers errors its own way (OGC API - Features, exception schema): 400 for every
+# invalid or unknown query parameter, and a body of `code` and `description`.
+OGC_PREFIX = "/ogc"
+OGC_CODES = {
+    400: "InvalidParameterValue",
+    401: "NotAuthenticated",
+    403: "Forbidden",
+    404: "NotFound",
+    413: "PayloadTooLarge",
+    429: "TooManyRequests",
+    503: "ServiceUnavailable",
+}
+
+
+def is_ogc(request: Request) -> bool:
+    """Whether this request is for the OGC API."""
+    path = request.url.path
+    return path == OGC_PREFIX or path.startswith(OGC_PREFIX + "/")
+
+
+def ogc_exception(
+    status: int, description: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    """An OGC API exception: `code` and `description`."""
+    body = {"code": OGC_CODES.get(status, "ServerError"), "description": description}
+    return JSONBody(body, status_code=status, headers=dict(headers) if headers else None)
+
+
+def _located(loc: Sequence[str | int], message: str) -> str:
+    """'kind: unknown value' for a query parameter's error (its name: the location's first
+    part after query/path; list items' indexes left out)."""
+    names = [str(part) for part in loc[1:] if isinstance(part, str)]
+    name = names[0] if names else (str(loc[-1]) if loc else "request")
+    return f"{name}: {message}"
+
+
 def _page_errors(request: Request) -> PageErrors | None:
     """The page renderer when this request is for a page, else None (answer with JSON)."""
     pages: PageErrors | None = getattr(request.app.state, "page_errors", None)
@@ -148,6 +184,10 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     if pages := _page_errors(request):
         fields = [str(exc.loc[-1])] if isinstance(exc, InvalidInput) and exc.loc else None
         return pages.error_page(request, status, fields=fields, retry_after=retry, headers=headers)
+    if is_ogc(request):
+        if isinstance(exc, InvalidInput):
+            return ogc_exception(400, _located(exc.loc, exc.message))
+        return ogc_exception(status, exc.message, headers)
     if isinstance(exc, InvalidInput):
         return JSONBody(validation_body(exc.loc, exc.message, exc.kind), status_code=422)
     return JSONBody({"detail": exc.message}, status_code=status, headers=headers)
@@ -158,6 +198,9 @@ async def _request_validation(request: Request, exc: Exception) -> Response:
     if pages := _page_errors(request):
         fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
         return pages.error_page(request, 422, fields=fields)
+    if is_ogc(request):
+        described = "; ".join(_located(e.get("loc", ()), _reason(request, e)) for e in exc.errors())
+        return ogc_exception(400, described)
     errors = [
         {"loc": list(e.get("loc", ())), "msg": _reason(request, e), "type": str(e.get("type"))}
         for e in exc.errors()
@@ -181,6 +224,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if pages := _page_errors(request):
         return pages.error_page(request, exc.status_code, headers=exc.headers)
+    if is_ogc(request):
+        return ogc_exception(exc.status_code, str(exc.detail), exc.headers)
     if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
         # FastAPI answers a body that is not UTF-8 with a bare 400; make it a 422 like every
         # other unreadable body (invalid JSON), naming the body and the reason.

@@ -18,6 +18,7 @@ from app.api import (
     meta,
     moderation,
     ogc,
+    openreferral,
     people,
     postcodes,
     suggestions,
@@ -32,9 +33,23 @@ from app.http.rate_limits import RateLimits
 from app.http.security import add_security_middleware, check_production_settings
 from app.services.assets.map_layers import PointCache
 from app.settings import Settings, get_settings
-from app.sweeper import ConsentSweeper
-from app.web import connector, embed, files, pages, planner, resident, resident_forms
+from app.web import (
+    admin_users,
+    audit_trail,
+    connector,
+    connector_checks,
+    embed,
+    files,
+    introduction,
+    pages,
+    planner,
+    report,
+    resident,
+    suggest,
+)
+from app.web import deficits as deficit_pages
 from app.web import errors as web_errors
+from app.worker import background_jobs
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -45,10 +60,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        sweeper = ConsentSweeper(app.state.session_factory, settings.consent_sweep_seconds)
-        sweeper.start()
+        jobs = background_jobs(app.state.session_factory, settings)
+        for job in jobs:
+            job.start()
         yield
-        await sweeper.stop()
+        for job in jobs:
+            await job.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -87,13 +104,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         files,
         pages,
         resident,
-        resident_forms,
+        suggest,
+        report,
+        introduction,
         planner,
         connector,
+        connector_checks,
+        audit_trail,
+        admin_users,
+        deficit_pages,
         embed,
     )
     for module in routers:
         app.include_router(module.router)
+    for router in openreferral.routers:  # /openreferral and its Welsh twin /cy/openreferral
+        app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     add_security_middleware(app, settings)  # after the others: outermost but for the log
     app.add_middleware(AccessLog)

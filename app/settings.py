@@ -1,9 +1,12 @@
 """Service settings, read from the environment with the prefix ASSETMAP_."""
 
+import html
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -12,6 +15,41 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_DIR / 'data' / 'assetmap.sqlite'}"
 # Good enough on a laptop; production refuses it (app.http.security.check_production_settings).
 DEV_SECRET_KEY = "dev-insecure-change-me"
+# ASSETMAP_BASEMAP's two names; anything else is a tile URL template.
+BASEMAP_OSM = "osm"
+BASEMAP_NONE = "none"
+# OpenStreetMap's standard tiles and the credit their tile usage policy asks for.
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+OSM_COPYRIGHT = "https://www.openstreetmap.org/copyright"
+# Leaflet fills these in a tile URL ({s} subdomain, {r} "@2x" on high-density screens, {-y}
+# the TMS row); any other {name} would reach the tile server as it is.
+_TILE_PLACEHOLDERS = frozenset({"z", "x", "y", "-y", "s", "r"})
+_TILE_HOST = re.compile(r"[A-Za-z0-9.{}-]+(:[0-9]{1,5})?")
+
+
+def tile_template_problem(template: str) -> str | None:
+    """Why a basemap tile URL template cannot be used (None when it can); never quotes the
+    template, which may hold a provider's key."""
+    parts = urlsplit(template)
+    # A /path is on this server (e.g. tiles behind the same proxy); elsewhere means https.
+    on_this_server = template.startswith("/") and not template.startswith("//")
+    if not on_this_server and (parts.scheme != "https" or not parts.hostname):
+        return "not an https:// tile URL"
+    if any(c.isspace() or c in "\\\"'<>" for c in template):
+        return "a tile URL holds no spaces, quotes, backslashes, < or >"
+    if parts.netloc and not _TILE_HOST.fullmatch(parts.netloc):
+        return "a tile URL's host is a name (and :port), with no user@"
+    names = set(re.findall(r"{([^{}]*)}", template))
+    missing = [f"{{{n}}}" for n in ("z", "x") if n not in names]
+    if "y" not in names and "-y" not in names:
+        missing.append("{y}")
+    if missing:
+        return f"the tile URL lacks {' '.join(missing)}"
+    unknown = sorted(names - _TILE_PLACEHOLDERS)
+    if unknown:
+        return f"the tile URL has {{{unknown[0]}}}, which maps do not fill in"
+    return None
 
 
 class Settings(BaseSettings):
@@ -104,6 +142,33 @@ class Settings(BaseSettings):
         description="How often each app process unpublishes people whose consent has lapsed "
         "(0: never; then run `assetmap people expire-consents` from cron).",
     )
+    # Email (app/services/mail): sent by each app process's worker from the outbox table.
+    smtp_host: str | None = Field(
+        None,
+        description="SMTP server for email (sign-up links, digests); unset: emails are written "
+        "to the log instead (development).",
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP server port.")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        "starttls",
+        description="starttls (port 587), tls (implicit TLS, port 465) or none (a relay on "
+        "the same host or network only).",
+    )
+    smtp_user: str | None = Field(None, description="SMTP user name, if the server wants one.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_timeout_seconds: float = Field(
+        10, gt=0, le=300, description="How long to wait for the SMTP server."
+    )
+    mail_from: str = Field(
+        "assetmap <no-reply@localhost>",
+        description="The From of every email, e.g. Asset map <no-reply@council.example>.",
+    )
+    mail_every_seconds: float = Field(
+        10,
+        ge=0,
+        description="How often each app process sends the email that is due (0: never; then "
+        "run `assetmap mail send` from cron).",
+    )
     rate_limit_storage: str = Field(
         "memory://",
         description="Where rate limits count (limits library URI): memory:// for one process, "
@@ -117,13 +182,28 @@ class Settings(BaseSettings):
         description="Suggestions and reports allowed per client address when not signed in.",
     )
     # Read by app.http.security too (the tile host is allowed in the pages' img-src).
-    basemap_tile_url: str | None = Field(
-        None,
-        description="Leaflet tile URL template for the maps' basemap (e.g. "
-        "https://tiles.example.org/{z}/{x}/{y}.png); unset or blank: no basemap.",
+    basemap: str = Field(
+        BASEMAP_OSM,
+        description="The maps' background: osm (OpenStreetMap's standard tiles; each map view "
+        "asks tile.openstreetmap.org for its tiles), none (no tiles: area outlines and names "
+        "only, and no request leaves the server), or an XYZ tile URL template "
+        "https://host/{z}/{x}/{y}.png (or a /path on this server) with "
+        "ASSETMAP_BASEMAP_ATTRIBUTION.",
     )
     basemap_attribution: str | None = Field(
-        None, description="Attribution shown on the map for the basemap (HTML allowed)."
+        None,
+        description="Plain-text credit shown on the map for a tile URL template's tiles (e.g. "
+        "© Cardiff Council); required with one. osm always shows OpenStreetMap's.",
+    )
+    basemap_attribution_url: str | None = Field(
+        None,
+        description="https:// page the credit links to (e.g. the tile provider's terms or "
+        "copyright page); optional.",
+    )
+    # The tile URL's setting before osm and none; kept only to say so, since ignoring it would
+    # silently swap a council's own tiles for OpenStreetMap's.
+    basemap_tile_url: str | None = Field(
+        None, description="Replaced by ASSETMAP_BASEMAP: an error when set."
     )
 
     embed_ancestors: str = Field(
@@ -168,16 +248,52 @@ class Settings(BaseSettings):
             raise ValueError("a PostGIS URL needs a database name: postgresql+psycopg://.../name")
         return value
 
-    @field_validator("basemap_tile_url", "basemap_attribution")
+    @field_validator("basemap")
+    @classmethod
+    def _basemap_choice(cls, value: str) -> str:
+        text = value.strip()
+        if not text or text.lower() in (BASEMAP_OSM, BASEMAP_NONE):
+            return text.lower() or BASEMAP_NONE
+        problem = tile_template_problem(text)
+        if problem:
+            raise ValueError(
+                f"{problem}: use osm, none, or a tile URL template like "
+                "https://tiles.example.org/{z}/{x}/{y}.png"
+            )
+        return text
+
+    @field_validator("basemap_tile_url")
+    @classmethod
+    def _renamed(cls, value: str | None) -> None:
+        if value is not None:
+            raise ValueError("renamed: set ASSETMAP_BASEMAP (osm, none or the tile URL) instead")
+
+    @field_validator("basemap_attribution", "basemap_attribution_url")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return (value.strip() or None) if value is not None else None
 
-    @field_validator("basemap_tile_url")
+    @field_validator("basemap_attribution")
     @classmethod
-    def _tile_template(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("https://", "http://", "/")):
-            raise ValueError("a tile URL is https://host/{z}/{x}/{y}.png or a /path on this server")
+    def _plain_credit(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        # "&copy;" is how people are used to typing it; the map shows text, never HTML.
+        text = html.unescape(value)
+        if "<" in text or ">" in text:
+            raise ValueError(
+                "plain text, not HTML (e.g. © Cardiff Council); put the link in "
+                "ASSETMAP_BASEMAP_ATTRIBUTION_URL"
+            )
+        return text
+
+    @field_validator("basemap_attribution_url")
+    @classmethod
+    def _credit_link(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme != "https" or not parts.netloc or any(c in value for c in ' "<>'):
+                raise ValueError("an https:// address, e.g. https://tiles.example.org/terms")
         return value
 
     @field_validator("cors_origins", mode="before")
@@ -205,12 +321,28 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _attributed_basemap(self) -> "Settings":
-        if self.basemap_tile_url and not self.basemap_attribution:
+        if self.basemap not in (BASEMAP_OSM, BASEMAP_NONE) and not self.basemap_attribution:
             raise ValueError(
-                "ASSETMAP_BASEMAP_ATTRIBUTION is needed with ASSETMAP_BASEMAP_TILE_URL "
+                "ASSETMAP_BASEMAP_ATTRIBUTION is needed with a tile URL in ASSETMAP_BASEMAP "
                 "(tile providers' terms ask for it)"
             )
         return self
+
+    @property
+    def basemap_tiles(self) -> str | None:
+        """The tile URL template the maps load (None: no basemap)."""
+        if self.basemap == BASEMAP_NONE:
+            return None
+        return OSM_TILES if self.basemap == BASEMAP_OSM else self.basemap
+
+    @property
+    def basemap_credit(self) -> tuple[str, str | None]:
+        """The basemap's credit: its text and the page it links to (empty text: no basemap)."""
+        if self.basemap == BASEMAP_NONE:
+            return "", None
+        if self.basemap == BASEMAP_OSM:
+            return OSM_ATTRIBUTION, OSM_COPYRIGHT
+        return self.basemap_attribution or "", self.basemap_attribution_url
 
     @property
     def docs_enabled(self) -> bool:

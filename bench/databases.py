@@ -29,8 +29,9 @@ class Target:
     engine: Engine
 
     def env(self) -> dict[str, str]:
-        """Environment for app subprocesses (CLI, server) pointing at this database."""
-        return {**os.environ, "ASSETMAP_DATABASE_URL": self.url}
+        """Environment for app subprocesses (CLI, server) pointing at this database, with no
+        basemap (timings of this server only, comparable offline)."""
+        return {**os.environ, "ASSETMAP_DATABASE_URL": self.url, "ASSETMAP_BASEMAP": "none"}
 
 
 def postgis_server_url() -> str:

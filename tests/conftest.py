@@ -31,10 +31,12 @@ from app.models import (
     Credential,
     Deficit,
     Erasure,
+    GazetteerPlace,
     Indicator,
     IndicatorTheme,
     IndicatorValue,
     Introduction,
+    OutboxMessage,
     Postcode,
     PublicLocation,
     Report,
@@ -50,6 +52,13 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT_DIR.parent / "shared" / "data"
 IN_CI = bool(os.environ.get("CI"))
+# Tests are offline: no basemap tiles (the default, osm, is for people serving the app). Set
+# here, before any Settings is made, so every app, command and subprocess of a test reads it;
+# a test of the default or of a tile server sets its own.
+os.environ["ASSETMAP_BASEMAP"] = "none"
+# Nor does each test app poll the outbox in the background: the email tests start the worker
+# (or call its delivery) themselves, against a real SMTP server on 127.0.0.1.
+os.environ["ASSETMAP_MAIL_EVERY_SECONDS"] = "0"
 
 
 def unavailable(reason: str) -> None:
@@ -152,6 +161,8 @@ def db(engine: Engine) -> Engine:
             Indicator,
             Deficit,
             Postcode,
+            GazetteerPlace,
+            OutboxMessage,
             Area,
         ):
             connection.execute(delete(model))

@@ -14,8 +14,9 @@ from app.http.responses import CSVBody, GeoJSONBody, JSONBody
 from app.models import LEVELS
 from app.schemas.areas import row_features
 from app.schemas.assets import asset_json
-from app.services.needs.analysis import GapParameters, coverage, gap_analysis
+from app.services.needs.analysis import GapParameters, coverage
 from app.services.needs.matches import deficit_matches
+from app.services.needs.planner import planner_gaps
 
 # Needs and published assets are public: co-production means everybody sees the same picture.
 router = APIRouter(tags=["analysis"], dependencies=[Depends(PUBLIC)])
@@ -60,15 +61,19 @@ def gaps(
         int, Query(ge=1, le=1000, description="assets within distance that count as many")
     ] = 1,
 ) -> Response:
-    """One row per area: need (value, percentile; 100 = most need) beside published assets of the
-    theme (in the area, within `distance_m` of its population-weighted centroid, per 1,000
-    residents) and a category: priority, strength, well_served or low_need. The response carries
-    the method in plain words. JSON, `f=csv` or `f=geojson` (area polygons)."""
+    """One row per area: need (value, percentile; 100 = most need; decile, 1 = most need)
+    beside published assets of the theme (in the area, within `distance_m` of its
+    population-weighted centroid, per 1,000 residents) and a category: priority, strength,
+    well_served or low_need. `deciles.scope` says whether deciles are national (the
+    publisher's ranks, e.g. WIMD's 1,909 LSOAs) or within the areas shown. At a level without
+    values of the indicator (MSOA, local authority), values are aggregated from the smallest
+    level that has them, as `method` says (`aggregated_from`). The same read as /planner.
+    JSON, `f=csv` or `f=geojson` (area polygons)."""
     params = GapParameters(indicator, theme, level, distance_m, high_need_percentile, min_assets)
-    result = gap_analysis(session, params, with_geometry=fmt is Format.geojson)
+    result = planner_gaps(session, params, with_geometry=fmt is Format.geojson)
     columns = [
         "area_code", "area_name", "area_name_cy", "population", "need_value", "need_percentile",
-        "assets_in_area", "assets_within_distance", "assets_per_1000", "category",
+        "need_decile", "assets_in_area", "assets_within_distance", "assets_per_1000", "category",
     ]  # fmt: skip
     return _render(result, fmt, columns)
 

@@ -1,5 +1,6 @@
 """/api/v1/assets: search, read and change community assets."""
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -124,7 +125,9 @@ def list_assets(
     )
 
 
-def _one(record: dict[str, Any], fmt: Format, status_code: int = 200, **headers: str) -> Response:
+def _one(
+    record: Mapping[str, Any], fmt: Format, status_code: int = 200, **headers: str
+) -> Response:
     headers = {"ETag": etag(record["id"], record["version"]), **headers}
     if fmt is Format.geojson:
         return GeoJSONBody(asset_feature(record), status_code=status_code, headers=headers)
@@ -213,3 +216,27 @@ def archive_asset(
     )
     session.commit()
     return Response(status_code=204)
+
+
+@router.post(
+    "/{asset_id}/checks",
+    response_model=AssetRead,
+    responses=error_responses(401, 403, 404, 412, 413, 428),
+    summary="Mark an asset as checked today",
+)
+def mark_checked(
+    asset_id: AssetId, session: SessionDep, writer: Editor, if_match: IfMatchDep
+) -> Response:
+    """Record that you checked the asset today (it still exists and its details are right):
+    sets `last_verified_at` to now and writes an audit event (action `check`). Needs If-Match
+    with the current ETag (412 if stale); answers with the asset and its new ETag."""
+    service.mark_checked(
+        session,
+        viewer=writer,
+        asset_id=asset_id,
+        expected_version=expected_version(if_match, asset_id),
+    )
+    # Read inside the transaction, then commit: nothing after a commit can fail the request.
+    record = service.get_asset(session, viewer=writer, asset_id=asset_id)
+    session.commit()
+    return _one(record, Format.json)

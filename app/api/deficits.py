@@ -44,9 +44,25 @@ ETAG_PREFIX = "d"
 DeficitId = Annotated[int, Path(ge=1, le=MAX_ID, description="The deficit's id")]
 
 
+def _inlined(node: Any, defs: dict[str, Any]) -> Any:
+    """`node` with each `#/$defs/...` reference replaced by the definition it names."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inlined(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inlined(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inlined(v, defs) for v in node]
+    return node
+
+
 def _alternatives(model: Any) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI: the GeoJSON and CSV forms of a 200 answer, beside JSON."""
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    """OpenAPI: the GeoJSON and CSV forms of a 200 answer, beside JSON.
+
+    The GeoJSON schema is self-contained: its models (DeficitFeature) are no response model
+    of their own, so a reference to them under components/schemas would point nowhere."""
+    schema = model.model_json_schema()
+    schema = _inlined(schema, schema.get("$defs", {}))
     return {
         200: {
             "content": {

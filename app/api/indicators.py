@@ -101,9 +101,9 @@ def indicator_values(
     `need_percentile` (0-100, 100 = most need) honours the indicator's direction: the areas
     of one level that have a value are ranked from least to most need, tied values share
     their mid-rank, and percentile = 100 * (mid-rank - 1) / (number of areas - 1).
-    `decile` = ceil(need_percentile / 10), at least 1: 10 is the tenth of areas with most
-    need. Both compare an area with all areas of its level, even when `area` picks a few.
-    They are relative to the areas loaded, not the publisher's national deciles.
+    `decile` = 11 - ceil(need_percentile / 10), 1-10: 1 is the tenth of areas with most
+    need, as WIMD's deciles run. Both compare an area with all areas of its level, even when
+    `area` picks a few. They are relative to the areas loaded, not the publisher's national deciles.
     `f=csv` for CSV.
     """
     if len(area) > MAX_AREAS:

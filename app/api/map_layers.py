@@ -1,5 +1,5 @@
-"""Map layers loaded by viewport: assets as clusters or points for a bbox and zoom (JSON), and
-downloads of a view (GeoJSON, CSV)."""
+"""Map layers loaded by viewport: assets as clusters or points for a bbox and zoom (JSON), the
+area outlines that give every map its context, and downloads of a view (GeoJSON, CSV)."""
 
 from collections.abc import Iterator
 from dataclasses import replace
@@ -15,9 +15,11 @@ from app.formats import csv, geojson
 from app.http.access import PUBLIC
 from app.http.deps import SessionDep, SettingsDep, get_bbox
 from app.http.responses import GeoJSONBody
+from app.maps.context import context_collection
 from app.schemas.assets import THEME_CODE, AssetFeature
 from app.services.assets import map_layers as service
 from app.services.assets.themes import known_codes
+from app.services.needs.context import context_areas
 from app.spatial import BBox
 from app.vocabularies import PUBLIC_KINDS
 
@@ -153,6 +155,73 @@ def map_assets(
     points = request.app.state.map_points
     body = service.assets_in_view(session, view=replace(view, zoom=zoom), points=points)
     return GeoJSONBody(body, headers={"Cache-Control": "public, max-age=60"})
+
+
+class ContextProperties(BaseModel):
+    """An area drawn for orientation: its names, level, and whether and where its name is
+    shown (`labelAt`: latitude, longitude, inside the area)."""
+
+    name_en: str | None
+    name_cy: str | None
+    level: str
+    label: bool
+    labelAt: list[float] = Field(min_length=2, max_length=2)
+
+
+class ContextFeature(BaseModel):
+    """An area's simplified outline (Polygon or MultiPolygon)."""
+
+    type: Literal["Feature"]
+    id: str
+    geometry: dict[str, Any]
+    properties: ContextProperties
+
+
+class MapContext(BaseModel):
+    """The areas drawn under a map view for orientation."""
+
+    type: Literal["FeatureCollection"]
+    features: list[ContextFeature]
+
+
+@router.get(
+    "/context",
+    response_model=MapContext,
+    responses={
+        200: {
+            "content": {
+                "application/geo+json": {
+                    "schema": MapContext.model_json_schema(
+                        ref_template="#/components/schemas/{model}"
+                    )
+                }
+            }
+        }
+    },
+    summary="Area outlines for a map view",
+    dependencies=[Depends(PUBLIC)],
+)
+def map_context(
+    settings: SettingsDep,
+    session: SessionDep,
+    bbox: Annotated[
+        str,
+        Query(
+            description="the view: minlon,minlat,maxlon,maxlat (WGS84)",
+            pattern=r"^[^,]+,[^,]+,[^,]+,[^,]+$",
+            max_length=200,
+        ),
+    ],
+    zoom: Annotated[int, Query(ge=0, le=MAX_ZOOM, description="the map's zoom level")],
+) -> Any:
+    """The local-authority and area outlines a map view draws for orientation, simplified,
+    with the names to show: local authorities always, wards or MSOAs from zoom 11, LSOAs from
+    zoom 14 (a level with over 300 areas in view is left out)."""
+    box = get_bbox(settings, bbox)
+    assert box is not None  # bbox is required
+    view = context_areas(session, bbox=box, zoom=zoom)
+    body = context_collection(view.areas, labelled_level=view.labelled_level)
+    return GeoJSONBody(body, headers={"Cache-Control": "public, max-age=300"})
 
 
 DOWNLOAD_CONTENT: dict[int | str, dict[str, Any]] = {

@@ -8,11 +8,10 @@ from fastapi import APIRouter, Path, Request
 from app.errors import error_responses
 from app.http.access import Public
 from app.http.deps import MAX_ID, SessionDep
-from app.http.rate_limits import RateLimits
+from app.http.rate_limits import limit_anonymous_writes
 from app.http.responses import JSONBody
 from app.schemas.moderation import Received, ReportCreate, SuggestionCreate
 from app.services.assets import moderation
-from app.services.assets.visibility import Viewer
 
 router = APIRouter(tags=["suggestions"])
 
@@ -21,15 +20,6 @@ THANKS_SUGGESTION = (
     "appears on the map."
 )
 THANKS_REPORT = "Thank you. A community connector for the area will look into it."
-
-
-def _limit_anonymous(request: Request, viewer: Viewer) -> None:
-    """Count a write by a caller who is not signed in (429 over the limit, per address)."""
-    if viewer.signed_in:
-        return
-    limits: RateLimits = request.app.state.rate_limits
-    client = request.client.host if request.client else "unknown"
-    limits.take(limits.anonymous_writes, "anonymous-write", client, what="suggestions and reports")
 
 
 @router.post(
@@ -42,7 +32,7 @@ def _limit_anonymous(request: Request, viewer: Viewer) -> None:
 def suggest(request: Request, session: SessionDep, viewer: Public, body: SuggestionCreate) -> Any:
     """Suggest a group, space, organisation, service, business or cultural asset (not a
     person). It is kept hidden until a community connector for its area publishes it."""
-    _limit_anonymous(request, viewer)
+    limit_anonymous_writes(request, viewer)
     asset = moderation.suggest(session, viewer=viewer, data=body)
     session.commit()
     return JSONBody(
@@ -65,7 +55,7 @@ def report(
     body: ReportCreate,
 ) -> Any:
     """Tell the community connectors that an asset has closed or its details are wrong."""
-    _limit_anonymous(request, viewer)
+    limit_anonymous_writes(request, viewer)
     row = moderation.report(session, viewer=viewer, asset_id=asset_id, data=body)
     session.commit()
     return JSONBody({"id": row.id, "status": row.status, "message": THANKS_REPORT}, status_code=201)

@@ -313,4 +313,4 @@ def _more(count: int) -> None:
 
 
 # The commands register themselves on the apps above when their modules are imported.
-from app.cli import assets, needs, people, users  # noqa: E402, F401
+from app.cli import assets, mail, needs, people, places, users  # noqa: E402, F401

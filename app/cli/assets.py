@@ -43,7 +43,8 @@ DEMO_HELP = """Load the demo: the fictional area Aberllyn (data/demo/), or a rea
 The fictional demo is 20 small areas with population-weighted centroids, four need indicators,
 twelve reported service deficits and 75 assets, so a gap analysis works straight away. With
 --area-dir, a real open-data folder laid out like ../shared/data/cardiff/ is loaded end to end:
-LSOA areas with names, population and population-weighted centroids, WIMD 2019
+LSOA areas with names, population and population-weighted centroids, the MSOAs and the local
+authority's outline when the folder has them, WIMD 2019
 (data/indicators/wimd2019.json), postcodes, and assets through
 data/mappings/wales_public_services.json.
 
@@ -168,3 +169,75 @@ def demo(
         raise typer.Exit(1)
     if result.example:
         typer.echo(f"gap analysis (after `assetmap serve`): http://127.0.0.1:8000{result.example}")
+
+
+@import_app.command("openreferral")
+def import_openreferral_command(
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="An Open Referral UK API base URL (https://host/openreferral), or a .json file "
+            "or folder of them (fully nested services, pages or lists)."
+        ),
+    ],
+    source_name: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="Source name the services are kept under (default: the "
+            "URL's host, or 'openreferral' for files).",
+        ),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            help="Taxonomy terms -> themes (default: data/mappings/openreferral_terms.json)."
+        ),
+    ] = None,
+    welsh: Annotated[
+        bool,
+        typer.Option(
+            "--welsh",
+            help="Also ask the API for each service in Welsh "
+            "(Accept-Language: cy) and keep the Welsh name and description.",
+        ),
+    ] = False,
+    dry_run: DryRun = False,
+) -> None:
+    """Import services from Open Referral UK (3.0) as assets.
+
+    Each service becomes one asset at its location, matched by source + the service's id, so
+    importing again changes nothing. Services that cannot be held (no location with
+    coordinates, inactive or defunct, summaries without locations) are skipped and listed, with
+    the reason; what of a service cannot be held (a schedule that is not weekly, a term no theme
+    maps to) is noted. All or nothing for the rest.
+    """
+    from app.services.openreferral.read import OrukSourceError, import_openreferral
+
+    with session_scope() as session, progress_bar("reading services") as progress:
+        try:
+            report = import_openreferral(
+                session,
+                source,
+                source_name=source_name,
+                mapping=mapping,
+                welsh=welsh,
+                dry_run=dry_run,
+                actor="cli-import",
+                progress=progress,
+            )
+        except OrukSourceError as exc:
+            fail(str(exc))
+        if report.ok and not dry_run:
+            session.commit()
+        else:
+            session.rollback()
+    typer.echo(f"{source}: {report.services} services read, {len(report.skipped)} skipped")
+    for skipped in report.skipped:
+        typer.echo(f"  skipped {skipped.name or skipped.service_id}: {skipped.reason}")
+    for note in report.notes:
+        typer.echo(f"  note: {note}")
+    if report.assets is not None:
+        print_import_report(report.assets)
+    if not report.ok:
+        raise typer.Exit(1)

@@ -3,6 +3,7 @@
 import math
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -71,6 +72,23 @@ def parse_point(name: str, text: str) -> tuple[float, float]:
     except ValueError as exc:
         raise InvalidInput(("query", name), str(exc)) from exc
     return lon, lat
+
+
+def parse_moment(name: str, text: str | None) -> datetime | None:
+    """The date-time in query parameter `name`, in UTC (None when not given); only RFC 3339
+    text with a time zone (numbers, which pydantic would read as Unix times, and local times
+    are refused with a 422 naming the parameter)."""
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text.upper())
+        if "T" in text.upper() and value.tzinfo is not None:
+            return value.astimezone(UTC)
+    except (ValueError, OverflowError):
+        pass  # refused below, like a time without a zone
+    raise InvalidInput(
+        ("query", name), "an RFC 3339 date-time with a time zone, e.g. 2025-01-31T09:00:00Z"
+    )
 
 
 def get_bbox(

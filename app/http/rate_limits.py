@@ -6,9 +6,11 @@ balancer share one limit through e.g. `redis://host:6379` (see the README).
 
 import time
 
+from fastapi import Request
 from limits import RateLimitItem, parse, storage, strategies
 
 from app.errors import TooManyRequests
+from app.services.assets.visibility import Viewer
 from app.settings import Settings
 
 
@@ -43,3 +45,13 @@ class RateLimits:
             raise TooManyRequests(
                 f"too many {what}; try again later", self._retry_after(item, *keys)
             )
+
+
+def limit_anonymous_writes(request: Request, viewer: Viewer) -> None:
+    """Count a suggestion or report by a caller who is not signed in (429 over the limit, per
+    address); the API and the pages share the one budget."""
+    if viewer.signed_in:
+        return
+    limits: RateLimits = request.app.state.rate_limits
+    client = request.client.host if request.client else "unknown"
+    limits.take(limits.anonymous_writes, "anonymous-write", client, what="suggestions and reports")

@@ -4,7 +4,8 @@ Three Content-Security-Policies, chosen per response by `content_security_policy
 - data (JSON, GeoJSON, CSV, errors; anything not HTML): nothing may load, nothing may frame it;
 - pages (HTML): scripts, styles and images from this server only; no inline script (maps read
   their data from a JSON element, which is not run); inline styles (Leaflet positions map panes
-  with them); images also from `data:` and the basemap tile host;
+  with them); images also from `data:` (the numbered markers) and the basemap's tile host
+  (ASSETMAP_BASEMAP; with none, no host but this one);
 - API docs (/docs, /redoc, when on): the pages policy plus the CDN that FastAPI's Swagger UI
   and ReDoc pages load from, since they are not served locally, and their inline set-up script.
 The embeddable map (/embed, /cy/embed) is the one page other sites may frame: its policy is the
@@ -76,9 +77,8 @@ def content_security_policy(
     if not content_type.lower().startswith("text/html"):
         return DATA_POLICY
     sources = {name: list(values) for name, values in _PAGE_SOURCES.items()}
-    # The basemap tile URL becomes a setting with the map pages (issue 3); until then pages
-    # draw on a blank basemap and need no tile host.
-    tiles = tile_source(getattr(settings, "basemap_tile_url", None))
+    # Exactly the configured basemap's host (ASSETMAP_BASEMAP); none: no other host at all.
+    tiles = tile_source(settings.basemap_tiles)
     if tiles:
         sources["img-src"].append(tiles)
     if docs:

@@ -1,7 +1,8 @@
 """The one way to make a map here: its data as JSON, drawn in the browser by static/js/maps.js.
 
 A map is a `DataMap`: plain data (a label, the basemap, the bounds to fit, the words of its
-controls, and layers: areas, markers, live layers...). `page_parts` gives a page the <head>
+controls, layers: areas, markers, live layers..., and whether it loads the context layer of
+area outlines and names, app/maps/context.py). `page_parts` gives a page the <head>
 links (Leaflet and plugins from /static/vendor, then maps.js), and the map element followed by
 its data as a JSON data island, `<script type="application/json">`, which the browser never runs.
 maps.js reads the island with JSON.parse and builds the layers, popups, tooltips and alt texts
@@ -31,6 +32,10 @@ CLUSTER_CSS = (
 LIVE_LAYER_JS = "/static/js/live-layer.js"
 LIVE_LAYER_CSS = "/static/css/live-layer.css"
 MAPS_JS = "/static/js/maps.js"
+# Where maps.js loads the context layer's area outlines for a view (app/maps/context.py).
+CONTEXT_API = "/api/v1/map/context"
+# The widest view (degrees) the map APIs take (ASSETMAP_MAX_BBOX_DEGREES' default).
+MAX_VIEW_DEGREES = 10.0
 # The last zoom a basemap usually has tiles for; markers fit within it.
 MAX_ZOOM = 18
 # What each layer type needs besides Leaflet (scripts, stylesheets), loaded in <head>.
@@ -46,15 +51,18 @@ _SCRIPT_SAFE = str.maketrans(
 
 @dataclass(frozen=True)
 class Basemap:
-    """Where basemap tiles come from (url None: no basemap, the data on a plain background)."""
+    """Where basemap tiles come from (url None: no basemap, the data on a plain background),
+    and their credit: plain text, linked to `attribution_url` when there is one."""
 
     url: str | None = None
     attribution: str | None = None
+    attribution_url: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Basemap":
-        """The basemap the settings name (ASSETMAP_BASEMAP_TILE_URL, ..._ATTRIBUTION)."""
-        return cls(settings.basemap_tile_url, settings.basemap_attribution)
+        """The basemap the settings name (ASSETMAP_BASEMAP: osm, none or a tile URL)."""
+        text, link = settings.basemap_credit
+        return cls(settings.basemap_tiles, text or None, link)
 
 
 def control_words(lang: str) -> dict[str, str]:
@@ -74,6 +82,8 @@ class DataMap:
     fit_max_zoom: int = 16
     layers: list[dict[str, Any]] = field(default_factory=list)
     layer_control: bool = False
+    # Area outlines and names under the layers, loaded by viewport (off: the map has none).
+    context: bool = True
 
     def add(self, layer: dict[str, Any]) -> None:
         """Add a layer (drawn in order, the last on top)."""
@@ -87,7 +97,11 @@ class DataMap:
             bounds = [[minlat, minlon], [maxlat, maxlon]]
         basemap = None
         if self.basemap.url:
-            basemap = {"url": self.basemap.url, "attribution": self.basemap.attribution or ""}
+            basemap = {
+                "url": self.basemap.url,
+                "attribution": self.basemap.attribution or "",
+                "attributionUrl": self.basemap.attribution_url,
+            }
         return {
             "lang": self.lang,
             "basemap": basemap,
@@ -97,6 +111,11 @@ class DataMap:
             "words": control_words(self.lang),
             "layers": self.layers,
             "layerControl": self.layer_control,
+            "context": (
+                {"api": CONTEXT_API, "lang": self.lang, "maxDegrees": MAX_VIEW_DEGREES}
+                if self.context
+                else None
+            ),
         }
 
 

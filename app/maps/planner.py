@@ -20,11 +20,11 @@ from shapely.geometry.base import BaseGeometry
 from app.maps.base import Basemap, DataMap, new_map
 from app.maps.live import live_assets_layer
 
-# Viridis in ten steps, light (decile 1, least need) to dark (decile 10, most need):
-# sequential, readable in greyscale and with every common colour-vision deficiency.
+# Viridis in ten steps, dark (decile 1, most need, as WIMD's deciles run) to light (decile 10,
+# least need): sequential, readable in greyscale and with every common colour-vision deficiency.
 DECILE_COLOURS = (
-    "#fde725", "#b5de2b", "#6ece58", "#35b779", "#1f9e89",
-    "#26828e", "#31688e", "#3e4989", "#482878", "#440154",
+    "#440154", "#482878", "#3e4989", "#31688e", "#26828e",
+    "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725",
 )  # fmt: skip
 NO_VALUE_COLOUR = "#d9d9d9"
 # Gap categories: an outline colour (Okabe-Ito, colour-blind safe) and an SVG pattern each
@@ -42,11 +42,14 @@ DEFICIT_ICON_SIZE = (26, 26)
 # Degrees: ~20-35 m on the ground in Wales; a pixel or two at zoom 14, where areas are read.
 SIMPLIFY_TOLERANCE = 0.0003
 DECIMALS = 5
-DETAIL_FIELDS = ("name", "code", "value", "decile", "category", "assets", "people")
+# An area's other parts smaller than this share of all the areas (islands) do not widen the
+# map's bounds.
+MINOR = 0.01
+DETAIL_FIELDS = ("name", "code", "value", "decile", "category", "assets", "within", "people")
 
 
 def decile_colour(decile: int | None) -> str:
-    """The fill colour of a need decile (1-10, 10 = most need); grey for no value."""
+    """The fill colour of a need decile (1-10, 1 = most need); grey for no value."""
     return DECILE_COLOURS[decile - 1] if decile else NO_VALUE_COLOUR
 
 
@@ -116,10 +119,10 @@ def areas_collection(areas: Sequence[AreaShade]) -> dict[str, Any]:
                 "type": "Feature",
                 "id": a.code,
                 "geometry": small_geometry(a.geometry),
+                # `category` is the category's words (tooltips); `gap` its code (its pattern).
                 "properties": {
                     **{name: a.details.get(name, "") for name in DETAIL_FIELDS},
-                    "category": a.category or "",
-                    "decile": a.details.get("decile", ""),
+                    "gap": a.category or "",
                     "shade": a.decile or 0,
                 },
             }
@@ -129,10 +132,16 @@ def areas_collection(areas: Sequence[AreaShade]) -> dict[str, Any]:
 
 
 def bounds_of_areas(areas: Sequence[AreaShade]) -> tuple[float, float, float, float] | None:
-    """The lon/lat box around the areas (None when there are none)."""
+    """The lon/lat box around the areas (None when there are none), leaving out the small
+    outlying parts of an area (an island such as Flat Holm, under 1 % of all the areas),
+    which would shrink the map; each area's largest part always counts."""
     if not areas:
         return None
-    boxes = [a.geometry.bounds for a in areas]
+    total = sum(a.geometry.area for a in areas)
+    boxes = []
+    for a in areas:
+        parts = sorted(getattr(a.geometry, "geoms", [a.geometry]), key=lambda p: -p.area)
+        boxes += [p.bounds for i, p in enumerate(parts) if i == 0 or p.area >= MINOR * total]
     return (
         min(b[0] for b in boxes),
         min(b[1] for b in boxes),
@@ -155,13 +164,17 @@ def category_styles() -> dict[str, dict[str, Any]]:
     }
 
 
-def pins_layer(pins: Sequence[GapPin], name: str | None = None) -> dict[str, Any]:
+def pins_layer(
+    pins: Sequence[GapPin], name: str | None = None, *, interactive: bool = True
+) -> dict[str, Any]:
     """A marker per reported gap: its title as alt text and tooltip; never who reported it.
-    With a `name`, the markers are one overlay in the layer control."""
+    With a `name`, the markers are one overlay in the layer control; not `interactive` where
+    the page lists the gaps in words (then they are pictures, never over a marker to press)."""
     width, height = DEFICIT_ICON_SIZE
     return {
         "type": "pins",
         "name": name,
+        "interactive": interactive,
         "icon": {"url": DEFICIT_ICON, "size": [width, height], "anchor": [width // 2, height // 2]},
         "pins": [{"title": p.title, "lat": p.lat, "lon": p.lon, "lang": p.lang} for p in pins],
     }
@@ -213,10 +226,13 @@ def build_planner_map(
     lang: str,
     theme: str | None,
     asset_layers: Sequence[tuple[str, str]] = (),
+    all_assets: tuple[str, Sequence[str]] | None = None,
 ) -> DataMap:
     """The overlay map: need deciles, gap categories over them (a copy of the need layer's
-    outlines, made in the browser, so the page carries them once), reported gaps, and one live
-    layer of published assets per (kind, layer name) for the theme; a layer control."""
+    outlines, made in the browser, so the page carries them once), reported gaps, one live
+    layer of published assets per (kind, layer name) for the theme, off at first, and with
+    `all_assets` (layer name, kinds) one layer of all those kinds, on from the start (one
+    layer, so its clusters never overlap another's); a layer control."""
     m = new_map(basemap, label=names.label, lang=lang, bounds=bounds_of_areas(areas), max_zoom=15)
     m.add(need_layer(areas, names))
     m.add(
@@ -229,15 +245,13 @@ def build_planner_map(
         }
     )
     m.add(pins_layer(pins, names.deficits))
+    themes = [theme] if theme else None
+    if all_assets is not None:
+        name, kinds = all_assets
+        m.add(live_assets_layer(name=name, lang=lang, kinds=list(kinds), themes=themes, show=True))
     for kind, layer_name in asset_layers:
         m.add(
-            live_assets_layer(
-                name=layer_name,
-                lang=lang,
-                kinds=[kind],
-                themes=[theme] if theme else None,
-                show=False,
-            )
+            live_assets_layer(name=layer_name, lang=lang, kinds=[kind], themes=themes, show=False)
         )
     m.layer_control = True
     return m
@@ -250,8 +264,11 @@ def build_area_map(
     *,
     names: LayerNames,
     lang: str = "en",
+    assets_layer: str | None = None,
 ) -> DataMap:
-    """One area's outline (tooltip: its name) with the reported gaps in or near it."""
+    """One area's outline (tooltip: its name) with the reported gaps in or near it; with an
+    `assets_layer` name, the published assets in view too (a live layer, shown) and a layer
+    control."""
     boxes = [area.geometry.bounds] + [(p.lon, p.lat, p.lon, p.lat) for p in pins]
     bounds = (
         min(b[0] for b in boxes),
@@ -262,7 +279,11 @@ def build_area_map(
     m = new_map(basemap, label=names.label, lang=lang, bounds=bounds, max_zoom=16)
     style = {"color": "#0b3d2e", "weight": 3, "fillColor": "#0b3d2e", "fillOpacity": 0.08}
     m.add(areas_layer([area], names, layer_id="area", style=style, shaded=False))
-    m.add(pins_layer(pins))
+    # The page lists these gaps in words below the map.
+    m.add(pins_layer(pins, (names.deficits or None) if assets_layer else None, interactive=False))
+    if assets_layer:
+        m.add(live_assets_layer(name=assets_layer, lang=lang, show=True))
+        m.layer_control = True
     return m
 
 

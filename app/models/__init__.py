@@ -6,8 +6,10 @@ from app.models.audit import AuditEvent
 from app.models.base import Base
 from app.models.deficits import Deficit
 from app.models.indicators import Indicator, IndicatorTheme, IndicatorValue
+from app.models.mail import OutboxMessage
 from app.models.moderation import Report
 from app.models.people import Consent, Erasure, Introduction, PublicLocation
+from app.models.places import GazetteerPlace
 from app.models.postcodes import Postcode
 from app.models.themes import Theme, ThemeRelation
 from app.models.users import Credential, User, UserArea
@@ -31,6 +33,7 @@ SPATIAL_COLUMNS = {
     "areas": ["geom", "centroid"],
     "deficits": ["location", "area"],
     "postcodes": ["location"],
+    "places": ["location"],
     "public_locations": ["location"],
 }
 
@@ -56,10 +59,12 @@ __all__ = [
     "Credential",
     "Deficit",
     "Erasure",
+    "GazetteerPlace",
     "Indicator",
     "IndicatorTheme",
     "IndicatorValue",
     "Introduction",
+    "OutboxMessage",
     "Postcode",
     "PublicLocation",
     "Report",

@@ -2,8 +2,9 @@
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import UTC, datetime, time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from pydantic import (
     AfterValidator,
@@ -19,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 from shapely.geometry import MultiPolygon
+from shapely.geometry.base import BaseGeometry
 
 from app.schemas import codes
 from app.schemas.people import ConsentIn
@@ -251,28 +253,71 @@ class AssetUpdate(_AssetFields):
 
 # ---- output ------------------------------------------------------------------------------------
 
-PUBLIC_FIELDS = (
-    "kind",
-    "name_en",
-    "name_cy",
-    "description_en",
-    "description_cy",
-    "themes",
-    "address",
-    "postcode",
-    "email",
-    "phone",
-    "website",
-    "opening_hours",
-    "accessibility",
-    "languages",
-    "status",
-    "last_verified_at",
-    "source",
-    "source_id",
-    "version",
-    "created_at",
-    "updated_at",
+
+class OpeningPeriod(TypedDict):
+    """One weekly opening period as stored: day code, HH:MM opens and closes."""
+
+    day: str
+    opens: str
+    closes: str
+
+
+class AssetRecord(TypedDict):
+    """One asset as the services return it: its columns, declared here once. The lists below
+    (CSV columns, public fields, audited fields) and the services' SELECT are made from it."""
+
+    id: int
+    kind: str
+    name_en: str | None
+    name_cy: str | None
+    description_en: str | None
+    description_cy: str | None
+    themes: list[str]
+    lon: float
+    lat: float
+    service_area: BaseGeometry | None
+    address: str | None
+    postcode: str | None
+    email: str | None
+    phone: str | None
+    website: str | None
+    opening_hours: list[OpeningPeriod] | None
+    accessibility: list[str] | None
+    languages: list[str] | None
+    status: str
+    last_verified_at: datetime | None
+    source: str | None
+    source_id: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    created_by: str | None
+    updated_by: str | None
+    consent_recorded_by: str | None
+    consent_recorded_at: datetime | None
+    consent_expires_at: datetime | None
+    moderation_reason: str | None
+    # Only in a search near a point: metres from it.
+    distance_m: NotRequired[float]
+
+
+ASSET_FIELDS: tuple[str, ...] = tuple(k for k in AssetRecord.__annotations__ if k != "distance_m")
+# Who recorded and changed it, consent and moderation: for the connectors, never in an output.
+CONNECTOR_ONLY = (
+    "created_by",
+    "updated_by",
+    "consent_recorded_by",
+    "consent_recorded_at",
+    "consent_expires_at",
+    "moderation_reason",
+)
+# An asset as a flat row (CSV, GeoPackage): everything but the connector's bookkeeping.
+ROW_FIELDS = tuple(f for f in ASSET_FIELDS if f not in CONNECTOR_ONLY)
+# The properties of an asset in JSON and GeoJSON (id and place are the feature's own).
+PUBLIC_FIELDS = tuple(f for f in ROW_FIELDS if f not in ("id", "lon", "lat", "service_area"))
+# What the audit trail records of a change (themes, place and area are added by the writer).
+AUDITED_FIELDS = tuple(
+    f for f in PUBLIC_FIELDS if f not in ("themes", "version", "created_at", "updated_at")
 )
 
 
@@ -368,7 +413,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
-def _properties(record: dict[str, Any]) -> dict[str, Any]:
+def _properties(record: Mapping[str, Any]) -> dict[str, Any]:
     props = {field: record[field] for field in PUBLIC_FIELDS}
     props["last_verified_at"] = _iso(record["last_verified_at"])
     props["created_at"] = _iso(record["created_at"])
@@ -388,7 +433,7 @@ def _properties(record: dict[str, Any]) -> dict[str, Any]:
     return props
 
 
-def asset_json(record: dict[str, Any]) -> dict[str, Any]:
+def asset_json(record: Mapping[str, Any]) -> dict[str, Any]:
     """An asset record (from the service layer) as the JSON object of AssetRead."""
     return {
         "id": record["id"],
@@ -397,7 +442,7 @@ def asset_json(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def asset_feature(record: dict[str, Any]) -> dict[str, Any]:
+def asset_feature(record: Mapping[str, Any]) -> dict[str, Any]:
     """An asset record as an RFC 7946 Feature."""
     return {
         "type": "Feature",

@@ -25,3 +25,17 @@ class AuditEventList(BaseModel):
     items: list[AuditEventRead]
     numberReturned: int
     next: str | None
+
+
+class AuditQuery(BaseModel):
+    """What the audit page's filter form sends: the parameters of `GET /api/v1/audit`, with
+    the same limits (`since` and `until` may also be dates, from the form's date fields)."""
+
+    entity_type: str | None = Field(None, max_length=40)
+    entity_id: str | None = Field(None, max_length=64)
+    actor: str | None = Field(None, max_length=200)
+    action: str | None = Field(None, max_length=40)
+    since: str | None = Field(None, max_length=40)
+    until: str | None = Field(None, max_length=40)
+    limit: int = Field(100, ge=1, le=500)
+    cursor: str | None = Field(None, max_length=200)

@@ -85,7 +85,9 @@ class IndicatorValueRead(BaseModel):
         ge=0, le=100, description="0-100 among areas of the same level; 100 = most need"
     )
     decile: int = Field(
-        ge=1, le=10, description="1-10 among areas of the same level; 10 = most need"
+        ge=1,
+        le=10,
+        description="1-10 among areas of the same level; 1 = most need (as WIMD's deciles run)",
     )
 
 

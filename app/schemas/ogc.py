@@ -8,11 +8,16 @@ from pydantic import BaseModel, Field
 from app.spatial import BBox
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+EPSG_27700_URI = "http://www.opengis.net/def/crs/EPSG/0/27700"
 CONFORMANCE_CLASSES = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 ]
+SCHEMA_JSON = "application/schema+json"
 OPENAPI_30 = "application/vnd.oai.openapi+json;version=3.0"
 GEOJSON = "application/geo+json"
 JSON = "application/json"
@@ -31,6 +36,13 @@ class Link(BaseModel):
     rel: str
     type: str | None = None
     title: str | None = None
+
+
+class OgcException(BaseModel):
+    """An OGC API exception (every error of /ogc): a code and what went wrong, in words."""
+
+    code: str
+    description: str
 
 
 class LandingPage(BaseModel):
@@ -69,7 +81,8 @@ class Collection(BaseModel):
     links: list[Link]
     extent: Extent
     itemType: str = "feature"
-    crs: list[str] = Field(default_factory=lambda: [CRS84])
+    crs: list[str] = Field(default_factory=lambda: [CRS84, EPSG_27700_URI])
+    storageCrs: str = CRS84
 
 
 class Collections(BaseModel):
@@ -91,23 +104,29 @@ def link(
     return value
 
 
-def assets_collection(*, collection_url: str, extent: BBox | None) -> dict[str, Any]:
-    """The `assets` collection: published community assets as points, with their extent."""
+def collection_document(
+    *, collection_id: str, title: str, description: str, collection_url: str, extent: BBox | None
+) -> dict[str, Any]:
+    """A collection: what it holds, its extent (CRS84), the CRSs it answers in, its links."""
     box = extent or WORLD
     return {
-        "id": "assets",
-        "title": "Community assets",
-        "description": (
-            "Published community assets (groups, spaces, organisations, services, businesses, "
-            "culture) as points in WGS84, with bilingual names and themes."
-        ),
+        "id": collection_id,
+        "title": title,
+        "description": description,
         "links": [
             link(collection_url, "self", JSON, "This collection"),
-            link(f"{collection_url}/items", "items", GEOJSON, "The assets as GeoJSON"),
+            link(f"{collection_url}/items", "items", GEOJSON, f"{title} as GeoJSON"),
+            link(
+                f"{collection_url}/queryables",
+                "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                SCHEMA_JSON,
+                "What the items can be filtered by",
+            ),
         ],
         "extent": {"spatial": {"bbox": [[box.minx, box.miny, box.maxx, box.maxy]], "crs": CRS84}},
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": [CRS84, EPSG_27700_URI],
+        "storageCrs": CRS84,
     }
 
 
@@ -128,13 +147,20 @@ LIMIT_PARAMETER = {
 
 
 def ogc_openapi(
-    app_doc: dict[str, Any], *, prefix: str, server_url: str, collection_ids: list[str]
+    app_doc: dict[str, Any],
+    *,
+    prefix: str,
+    server_url: str,
+    filters: dict[str, frozenset[str]],
+    all_filters: frozenset[str],
 ) -> dict[str, Any]:
     """The OpenAPI 3.0 document of the OGC API mounted at `prefix`, from the app's own document.
 
     OGC clients look operations up by path relative to the landing page (GDAL looks for
     `/collections/{id}/items`), so paths are re-rooted at `server_url`, one per collection, and
-    `limit` is a `#/components/parameters/limit` reference declaring its maximum.
+    `limit` is a `#/components/parameters/limit` reference declaring its maximum. Each
+    collection's paths keep only its own filters (`filters`, of `all_filters`): GDAL pushes a
+    filter to the server for every query parameter named like a property of the layer.
     """
     paths: dict[str, Any] = {}
     for path, item in app_doc.get("paths", {}).items():
@@ -142,18 +168,19 @@ def ogc_openapi(
             continue
         local = path[len(prefix) :] or "/"
         if "{collectionId}" in local:
-            for collection_id in collection_ids:
+            for collection_id, own in filters.items():
                 key = local.replace("{collectionId}", collection_id)
-                paths[key] = _for_collection(item, collection_id)
+                paths[key] = _for_collection(item, collection_id, all_filters - own)
         else:
-            paths[local] = _for_collection(item, None)
+            paths[local] = _for_collection(item, None, frozenset())
     components = app_doc.get("components", {}).get("schemas", {})
     doc = {
         "openapi": "3.0.3",
         "info": {
             "title": f"{app_doc.get('info', {}).get('title', 'API')}: OGC API - Features",
             "version": app_doc.get("info", {}).get("version", "0"),
-            "description": "Community assets as OGC API - Features (Part 1: Core, GeoJSON).",
+            "description": "Community assets, small areas and reported service deficits as OGC "
+            "API - Features (Part 1: Core, GeoJSON; Part 2: CRS; Part 3: queryables).",
         },
         "servers": [{"url": server_url}],
         "paths": paths,
@@ -165,7 +192,9 @@ def ogc_openapi(
     return _oas30(doc)
 
 
-def _for_collection(item: dict[str, Any], collection_id: str | None) -> dict[str, Any]:
+def _for_collection(
+    item: dict[str, Any], collection_id: str | None, others: frozenset[str]
+) -> dict[str, Any]:
     item = copy.deepcopy(item)
     for operation in item.values():
         if not isinstance(operation, dict):
@@ -174,6 +203,8 @@ def _for_collection(item: dict[str, Any], collection_id: str | None) -> dict[str
         for parameter in operation.get("parameters", []):
             if parameter.get("in") == "path" and parameter.get("name") == "collectionId":
                 continue
+            if parameter.get("in") == "query" and parameter.get("name") in others:
+                continue  # another collection's filter
             if parameter.get("in") == "query" and parameter.get("name") == "limit":
                 parameter = {"$ref": "#/components/parameters/limit"}
             parameters.append(parameter)

@@ -1,39 +1,13 @@
 """Assets as flat rows (CSV, GeoPackage attributes): one column list, both directions."""
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from app.formats import csv
-from app.schemas.assets import _iso
+from app.schemas.assets import ROW_FIELDS, _iso
 
-CSV_COLUMNS = (
-    "id",
-    "kind",
-    "name_en",
-    "name_cy",
-    "description_en",
-    "description_cy",
-    "themes",
-    "lon",
-    "lat",
-    "service_area",
-    "address",
-    "postcode",
-    "email",
-    "phone",
-    "website",
-    "opening_hours",
-    "accessibility",
-    "languages",
-    "status",
-    "last_verified_at",
-    "source",
-    "source_id",
-    "version",
-    "created_at",
-    "updated_at",
-)
+CSV_COLUMNS = ROW_FIELDS
 LIST_SEPARATOR = ";"
 
 
@@ -53,7 +27,7 @@ def parse_opening_hours(text: str) -> list[dict[str, str]]:
     return rows
 
 
-def asset_row(record: dict[str, Any]) -> dict[str, Any]:
+def asset_row(record: Mapping[str, Any]) -> dict[str, Any]:
     """An asset record as a flat row of CSV_COLUMNS (+ distance_m when present); text is safe."""
     area = record["service_area"]
     row: dict[str, Any] = {
@@ -77,6 +51,6 @@ def csv_columns(*, with_distance: bool = False) -> tuple[str, ...]:
     return (*CSV_COLUMNS, "distance_m") if with_distance else CSV_COLUMNS
 
 
-def csv_text(records: Iterable[dict[str, Any]], *, with_distance: bool = False) -> str:
+def csv_text(records: Iterable[Mapping[str, Any]], *, with_distance: bool = False) -> str:
     """Assets as CSV text with a header row (RFC 4180, UTF-8)."""
     return csv.csv_text(csv_columns(with_distance=with_distance), records, to_row=asset_row)

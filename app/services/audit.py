@@ -67,6 +67,10 @@ class AuditFilters:
     since: datetime | None = None
     until: datetime | None = None
 
+    def __post_init__(self) -> None:
+        if self.since is not None and self.until is not None and self.since >= self.until:
+            raise InvalidInput(("query", "until"), "must be after since")
+
 
 @dataclass
 class AuditPage:

@@ -19,6 +19,7 @@ from app.services.imports.areas import AreaImportReport, import_areas
 from app.services.imports.assets import ImportOptions, ImportReport, import_assets
 from app.services.imports.deficits import import_deficits
 from app.services.imports.mappings import load_mapping
+from app.services.imports.places import PlaceImportReport, import_places
 from app.services.needs.areas import AreaFields
 from app.services.needs.indicators import IndicatorImportReport, import_indicators
 from app.services.needs.postcodes import PostcodeImportReport, import_postcodes
@@ -33,6 +34,8 @@ DEMO_INDICATORS = DEMO_DIR / "aberllyn_indicators.csv"
 DEMO_INDICATOR_META = DEMO_DIR / "aberllyn_indicators.json"
 DEMO_DEFICITS = DEMO_DIR / "aberllyn_deficits.csv"
 DEMO_PEOPLE = DEMO_DIR / "aberllyn_people.csv"
+# A fictional gazetteer in the layout of an OS Open Names data file (data/demo/build_places.py).
+DEMO_PLACES = DEMO_DIR / "aberllyn_places.csv"
 DEMO_SOURCE = "assetmap-demo (fictional)"
 DEMO_AREA_NAME = "Aberllyn (fictional example area)"
 DEMO_AREA_FIELDS = AreaFields(
@@ -52,6 +55,11 @@ AREA_FIELDS = AreaFields(
     parent="msoa11cd",
 )
 CENTROID_FILE = "lsoa11_population_weighted_centroids.geojson"
+# The MSOAs, when the folder has them: the planner shows need and assets at that level too,
+# aggregated from the LSOAs (app/services/needs/zones.py); the LSOAs name them as parents.
+MSOA_LEVEL = "msoa"
+MSOA_FILE = "msoa11_boundaries.geojson"
+MSOA_FIELDS = AreaFields(code="msoa11cd", name_en="msoa11nm", parent="lad_code")
 # The local authority's outline, when the folder has it: residents search for the place by its
 # English or Welsh name ("Caerdydd"), and the LSOAs get it as their county.
 AUTHORITY_LEVEL = "local_authority"
@@ -64,6 +72,9 @@ AREA_CODE_COLUMN = "lsoa11cd"
 ASSET_FILE = "assets.geojson"
 AREA_MAPPING = PROJECT_DIR / "data" / "mappings" / "wales_public_services.json"
 AREA_DIR_FILES = (AREA_FILE, CENTROID_FILE, WIMD_FILE, POSTCODE_FILE, ASSET_FILE)
+# A gazetteer, when the folder has one (the first found): an OS Open Names data file cut to
+# the area, or GeoJSON points with name / name_cy (`assetmap import places`).
+PLACE_FILES = ("places.csv", "places.geojson")
 
 Report = (
     AreaImportReport
@@ -71,6 +82,7 @@ Report = (
     | PostcodeImportReport
     | ImportReport
     | DemoPeopleReport
+    | PlaceImportReport
 )
 Progress = Callable[[int, int], None]
 
@@ -131,6 +143,7 @@ def _fictional(session: Session, progress: Progress | None) -> DemoResult:
                 area_code_column="area_code",
             ),
         ),
+        (DEMO_PLACES.name, lambda: import_places(session, path=DEMO_PLACES, source=DEMO_SOURCE)),
         (DEMO_DEFICITS.name, lambda: import_deficits(session, path=DEMO_DEFICITS, actor="demo")),
         (
             DEMO_ASSETS.name,
@@ -162,6 +175,20 @@ def _area_folder(session: Session, area_dir: Path, progress: Progress | None) ->
             ),
         ),
     ]
+    if (area_dir / MSOA_FILE).is_file():
+        steps.append(
+            (
+                MSOA_FILE,
+                lambda: import_areas(
+                    session,
+                    path=area_dir / MSOA_FILE,
+                    level=MSOA_LEVEL,
+                    fields=MSOA_FIELDS,
+                    repair=True,
+                    source=MSOA_FILE,
+                ),
+            )
+        )
     if (area_dir / AUTHORITY_FILE).is_file():
         steps.append(
             (
@@ -176,6 +203,9 @@ def _area_folder(session: Session, area_dir: Path, progress: Progress | None) ->
                 ),
             )
         )
+    places = next((area_dir / n for n in PLACE_FILES if (area_dir / n).is_file()), None)
+    if places is not None:
+        steps.append((places.name, lambda: import_places(session, path=places)))
     steps += [
         (
             f"{WIMD_FILE} + {WIMD_META.name}",

@@ -5,8 +5,9 @@ because this is the connectors' own view of their patch (DESIGN §4): the rules 
 `editable_assets` (app/services/assets/visibility.py), as for every write.
 """
 
+import calendar
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,6 +23,11 @@ from app.spatial.geometry import geometry_from_db
 # Wales, for a map with nothing else to fit to.
 WALES = (-5.4, 51.3, -2.6, 53.5)
 EXPIRING_DAYS = 30
+# A published asset is due a check when nobody has checked it for this many months.
+CHECK_EVERY_MONTHS = 12
+# The most due checks one page lists (the longest unchecked first); the rest follow as these
+# are checked.
+DUE_CHECKS_SHOWN = 200
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,80 @@ class PatchSummary:
     reports: int
     lapsed_consents: int
     expiring_consents: int
+    # Published assets not checked for CHECK_EVERY_MONTHS months (due_checks).
+    due_checks: int = 0
+
+
+@dataclass(frozen=True)
+class DueCheck:
+    """A published asset of the patch that nobody has checked for CHECK_EVERY_MONTHS."""
+
+    id: int
+    kind: str
+    name_en: str | None
+    name_cy: str | None
+    postcode: str | None
+    last_verified_at: datetime | None
+    version: int
+
+
+@dataclass(frozen=True)
+class DueChecks:
+    """The first due checks (never checked first, then the longest ago), how many are due in
+    all, and the moment a check must be after not to be due."""
+
+    assets: list[DueCheck]
+    total: int
+    checked_before: datetime
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` calendar months earlier (the month's last day when that
+    month is shorter: 31 March less one month is 28 or 29 February)."""
+    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
+    last_day = calendar.monthrange(year, month + 1)[1]
+    return moment.replace(year=year, month=month + 1, day=min(moment.day, last_day))
+
+
+def _due_for_a_check(viewer: Viewer, cutoff: datetime) -> list[ColumnElement[bool]]:
+    return [
+        editable_assets(viewer),
+        Asset.status == "published",
+        Asset.last_verified_at.is_(None) | (Asset.last_verified_at <= cutoff),
+    ]
+
+
+def due_checks(
+    session: Session,
+    *,
+    viewer: Viewer,
+    now: datetime | None = None,
+    limit: int | None = None,
+) -> DueChecks:
+    """The patch's published assets not checked for CHECK_EVERY_MONTHS months (never checked,
+    or last checked at or before that long ago), oldest first, at most `limit` of them
+    (default DUE_CHECKS_SHOWN)."""
+    cutoff = months_before(now or utcnow(), CHECK_EVERY_MONTHS)
+    due = _due_for_a_check(viewer, cutoff)
+    stmt = (
+        select(
+            Asset.id,
+            Asset.kind,
+            Asset.name_en,
+            Asset.name_cy,
+            Asset.postcode,
+            Asset.last_verified_at,
+            Asset.version,
+        )
+        .where(*due)
+        .order_by(Asset.last_verified_at.is_not(None), Asset.last_verified_at, Asset.id)
+        .limit(limit or DUE_CHECKS_SHOWN)
+    )
+    return DueChecks(
+        assets=[DueCheck(*row) for row in session.execute(stmt)],
+        total=_count(session, *due),
+        checked_before=cutoff,
+    )
 
 
 def patch_assets(
@@ -74,8 +154,8 @@ def _count(session: Session, *conditions: ColumnElement[bool]) -> int:
 
 
 def patch_summary(session: Session, *, viewer: Viewer) -> PatchSummary:
-    """How many suggestions wait, reports are open, and consents have lapsed or lapse within
-    EXPIRING_DAYS, in the viewer's patch."""
+    """How many suggestions wait, reports are open, consents have lapsed or lapse within
+    EXPIRING_DAYS, and published assets are due a check, in the viewer's patch."""
     mine = editable_assets(viewer)
     now = utcnow()
     people = [Asset.kind.in_(PERSON_KINDS), Asset.status != "archived", mine]
@@ -94,6 +174,9 @@ def patch_summary(session: Session, *, viewer: Viewer) -> PatchSummary:
         reports=int(reports or 0),
         lapsed_consents=_count(session, *people, lapsed),
         expiring_consents=_count(session, *people, soon, Asset.consent_expires_at > now),
+        due_checks=_count(
+            session, *_due_for_a_check(viewer, months_before(now, CHECK_EVERY_MONTHS))
+        ),
     )
 
 

@@ -7,23 +7,24 @@ copy of the database does not let anyone sign in.
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import ROLES, Area, Credential, User, UserArea
 from app.models.base import utcnow
+from app.schemas.users import MIN_PASSWORD, UserCreate
 from app.services import audit
 from app.services.assets.visibility import Viewer
 
 HASHER = PasswordHasher()
 SESSION_LIFETIME = timedelta(days=14)
 TOKEN_PREFIX = "am_"
-MIN_PASSWORD = 10
 # Verified against when the email is unknown, so a wrong email costs as long as a wrong password.
 _DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
 
@@ -59,9 +60,10 @@ def _check_role(role: str) -> str:
 
 def _patch_areas(session: Session, codes: list[str]) -> list[Area]:
     areas = list(session.scalars(select(Area).where(Area.code.in_(codes))))
-    missing = sorted(set(codes) - {a.code for a in areas})
-    if missing:
-        raise InvalidInput(("patch",), f"unknown area code {missing[0]!r}")
+    known = {a.code for a in areas}
+    for index, code in enumerate(codes):
+        if code not in known:
+            raise InvalidInput(("patch", index), f"unknown area code {code!r}")
     return areas
 
 
@@ -116,6 +118,29 @@ def create_user(
     return user
 
 
+@dataclass(frozen=True)
+class NewAccount:
+    """A user just added, and their API token when one was asked for (shown this once only)."""
+
+    user: User
+    token: str | None
+
+
+def create_account(session: Session, *, data: UserCreate, actor: str, key: str) -> NewAccount:
+    """Add a user as an admin page or command asks (create_user), with an API token if
+    `data.token`; flushed, not committed."""
+    user = create_user(
+        session,
+        email=str(data.email),
+        role=data.role,
+        actor=actor,
+        password=data.password,
+        display_name=data.display_name,
+        patch=data.patch,
+    )
+    return NewAccount(user, issue_token(session, user, key=key) if data.token else None)
+
+
 def _patch_text(session: Session, user: User) -> str:
     if user.all_areas:
         return "all areas"
@@ -136,11 +161,94 @@ def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.email)))
 
 
+@dataclass(frozen=True)
+class UserSummary:
+    """A user as the admin pages show them: never a password hash or a token."""
+
+    id: int
+    email: str
+    display_name: str | None
+    role: str
+    # The area codes of a connector's patch; None: every area.
+    patch: tuple[str, ...] | None
+    active: bool
+    created_at: datetime
+    # API tokens and page sessions that still work.
+    live_credentials: int
+
+
+def _summaries(session: Session, users: list[User]) -> list[UserSummary]:
+    ids = [u.id for u in users]
+    now = utcnow()
+    live: dict[int, int] = {
+        user_id: count
+        for user_id, count in session.execute(
+            select(Credential.user_id, func.count())
+            .where(
+                Credential.user_id.in_(ids),
+                Credential.revoked_at.is_(None),
+                Credential.expires_at.is_(None) | (Credential.expires_at > now),
+            )
+            .group_by(Credential.user_id)
+        )
+    }
+    codes: dict[int, list[str]] = {}
+    for user_id, code in session.execute(
+        select(UserArea.user_id, Area.code)
+        .join(Area, Area.id == UserArea.area_id)
+        .where(UserArea.user_id.in_(ids))
+        .order_by(Area.code)
+    ):
+        codes.setdefault(user_id, []).append(code)
+    return [
+        UserSummary(
+            id=u.id,
+            email=u.email,
+            display_name=u.display_name,
+            role=u.role,
+            patch=None if u.all_areas else tuple(codes.get(u.id, ())),
+            active=u.active,
+            created_at=u.created_at,
+            live_credentials=int(live.get(u.id, 0)),
+        )
+        for u in users
+    ]
+
+
+def user_summaries(session: Session) -> list[UserSummary]:
+    """Every user with their patch's area codes and how many tokens and sessions still work,
+    by email."""
+    return _summaries(session, list_users(session))
+
+
+def user_by_id(session: Session, user_id: int) -> User:
+    """The user with this id; NotFound otherwise."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    return user
+
+
+def user_summary(session: Session, user_id: int) -> UserSummary:
+    """One user as the admin pages show them; NotFound if there is none with this id."""
+    return _summaries(session, [user_by_id(session, user_id)])[0]
+
+
 def set_role(
     session: Session, *, email: str, role: str, actor: str, patch: list[str] | None = None
 ) -> User:
     """Change a user's role (and patch); their tokens and sessions stay valid with the new role."""
-    user = get_user(session, email)
+    return _set_role(session, get_user(session, email), role, actor, patch)
+
+
+def change_role(
+    session: Session, *, user_id: int, role: str, actor: str, patch: list[str] | None = None
+) -> User:
+    """set_role for the user with this id (the admin pages name users by id)."""
+    return _set_role(session, user_by_id(session, user_id), role, actor, patch)
+
+
+def _set_role(session: Session, user: User, role: str, actor: str, patch: list[str] | None) -> User:
     before = (user.role, _patch_text(session, user))
     user.role = _check_role(role)
     _set_patch(session, user, patch)
@@ -200,6 +308,11 @@ def revoke_tokens(session: Session, user: User, *, actor: str) -> int:
         changes={},
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def revoke_user_tokens(session: Session, *, user_id: int, actor: str) -> int:
+    """revoke_tokens for the user with this id; how many were live."""
+    return revoke_tokens(session, user_by_id(session, user_id), actor=actor)
 
 
 def end_session(session: Session, *, key: str, secret: str) -> None:

@@ -66,6 +66,10 @@ class SpatialBackend(Protocol):
         """Latitude of a point column."""
         ...
 
+    def bounds(self, geom: Any) -> tuple[ColumnElement[float], ...]:
+        """A geometry's minx, miny, maxx and maxy (aggregate them with min/max for an extent)."""
+        ...
+
     def in_bbox(self, table_name: str, geom: Any, pk: Any, bbox: BBox) -> ColumnElement[bool]:
         """Rows whose geometry intersects bbox, through the spatial index, rechecked exactly."""
         ...

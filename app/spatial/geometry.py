@@ -1,11 +1,13 @@
 """Geometry conversions and checks in Python (shapely <-> WKB <-> GeoJSON); no SQL here."""
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
 
 import shapely
 from geoalchemy2 import WKBElement
+from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -85,4 +87,42 @@ def point_geojson(lon: float, lat: float) -> dict[str, Any]:
 def bounds_of(geometries: Sequence[BaseGeometry]) -> BBox:
     """The lon/lat box around some geometries (at least one)."""
     minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(list(geometries)))
+    return BBox(minx, miny, maxx, maxy)
+
+
+# ---- British National Grid -------------------------------------------------------------------
+
+EPSG_27700 = "EPSG:27700"
+
+
+@functools.cache
+def _transformer(source: str, target: str) -> Transformer:
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
+def _coordinates(value: Any, transform: Transformer, digits: int) -> Any:
+    if value and isinstance(value[0], int | float):
+        x, y = transform.transform(value[0], value[1])
+        return [round(x, digits), round(y, digits)]
+    return [_coordinates(v, transform, digits) for v in value]
+
+
+def to_british_national_grid(geometry: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A GeoJSON geometry (lon/lat) in EPSG:27700 eastings and northings, to the centimetre."""
+    if geometry is None:
+        return None
+    transform = _transformer("OGC:CRS84", EPSG_27700)
+    if geometry.get("type") == "GeometryCollection":
+        parts = [to_british_national_grid(g) for g in geometry.get("geometries", [])]
+        return {"type": "GeometryCollection", "geometries": parts}
+    return {
+        "type": geometry["type"],
+        "coordinates": _coordinates(geometry["coordinates"], transform, 2),
+    }
+
+
+def bbox_from_british_national_grid(box: tuple[float, float, float, float]) -> BBox:
+    """An EPSG:27700 box (minE, minN, maxE, maxN) as the lon/lat box that holds it."""
+    transform = _transformer(EPSG_27700, "OGC:CRS84")
+    minx, miny, maxx, maxy = transform.transform_bounds(*box, densify_pts=21)
     return BBox(minx, miny, maxx, maxy)

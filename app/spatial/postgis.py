@@ -77,6 +77,10 @@ class PostGIS:
         """Latitude of a point."""
         return func.ST_Y(geom)
 
+    def bounds(self, geom: Any) -> tuple[ColumnElement[float], ...]:
+        """minx, miny, maxx, maxy of a geometry."""
+        return func.ST_XMin(geom), func.ST_YMin(geom), func.ST_XMax(geom), func.ST_YMax(geom)
+
     def in_bbox(self, table_name: str, geom: Any, pk: Any, bbox: BBox) -> ColumnElement[bool]:
         """ST_Intersects with a constant envelope: the GiST index answers, then the exact test."""
         return func.ST_Intersects(geom, _envelope(bbox))

@@ -98,6 +98,10 @@ class SpatiaLite:
         """Latitude of a point."""
         return func.ST_Y(geom)
 
+    def bounds(self, geom: Any) -> tuple[ColumnElement[float], ...]:
+        """minx, miny, maxx, maxy of a geometry (its MBR)."""
+        return func.MbrMinX(geom), func.MbrMinY(geom), func.MbrMaxX(geom), func.MbrMaxY(geom)
+
     def _index_candidates(self, table_name: str, geom: Any, pk: Any, box: BBox) -> Any:
         # SpatiaLite never uses its R*Tree on its own: ask it for candidate rowids explicitly.
         idx = _rtree(table_name, geom.key)

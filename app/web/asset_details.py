@@ -1,59 +1,18 @@
 """How an asset's page shows its details: opening hours by day, accessibility features,
 languages (and the Welsh active offer), contact links and dates, in the page's language."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from babel import Locale
 from babel.dates import format_date
 
-from app.i18n import translations
+from app.i18n.labels import LOCALES, accessibility_labels, day_names, language_name
 from app.vocabularies import DAYS
 
 # Babel's locale for each page language's dates ("4 March 2024", "4 Mawrth 2024").
-DATE_LOCALES = {"en": "en_GB", "cy": "cy"}
-
-
-def day_names(lang: str) -> dict[str, str]:
-    """The days of the week in a language, Monday first."""
-    _ = translations(lang).gettext
-    return {
-        "mon": _("Monday"),
-        "tue": _("Tuesday"),
-        "wed": _("Wednesday"),
-        "thu": _("Thursday"),
-        "fri": _("Friday"),
-        "sat": _("Saturday"),
-        "sun": _("Sunday"),
-    }
-
-
-def accessibility_labels(lang: str) -> dict[str, str]:
-    """The accessibility vocabulary (app/schemas/assets.py Accessibility) in a language."""
-    _ = translations(lang).gettext
-    return {
-        "step_free_access": _("Step-free access"),
-        "accessible_toilet": _("Accessible toilet"),
-        "hearing_loop": _("Hearing loop"),
-        "blue_badge_parking": _("Blue Badge parking"),
-        "assistance_dogs_welcome": _("Assistance dogs welcome"),
-        "quiet_space": _("Quiet space"),
-        "large_print": _("Large print"),
-        "bsl_interpreter": _("British Sign Language interpreter"),
-        "changing_places_toilet": _("Changing Places toilet"),
-        "seating": _("Seating"),
-    }
-
-
-def language_name(code: str, lang: str) -> str:
-    """A language's name (ISO 639 code) in the page's language: our own words for Welsh,
-    English and British Sign Language, Babel's (CLDR) for the rest, else the code."""
-    _ = translations(lang).gettext
-    ours = {"cy": _("Welsh"), "en": _("English"), "bfi": _("British Sign Language")}
-    if code in ours:
-        return ours[code]
-    return Locale.parse(DATE_LOCALES[lang]).languages.get(code) or code
+DATE_LOCALES = LOCALES
 
 
 @dataclass(frozen=True)
@@ -111,7 +70,7 @@ class AssetDetails:
     phone: str | None
 
 
-def asset_details(record: dict[str, Any], lang: str, themes: dict[str, str]) -> AssetDetails:
+def asset_details(record: Mapping[str, Any], lang: str, themes: dict[str, str]) -> AssetDetails:
     """The record's details for a page in `lang`; `themes` labels theme codes."""
     labels = accessibility_labels(lang)
     verified = record.get("last_verified_at")

@@ -12,15 +12,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from app.errors import Forbidden, InvalidInput, PreconditionFailed
 from app.http.access import Editor
 from app.http.deps import MAX_ID, SessionDep, SettingsDep
 from app.i18n import translations
+from app.i18n.labels import accessibility_labels, day_names
 from app.maps.base import Basemap, new_map, page_parts
 from app.models import CONSENT_METHODS, KINDS, PERSON_KINDS
-from app.schemas.assets import AssetCreate, AssetUpdate
+from app.schemas.assets import AssetCreate, AssetRecord, AssetUpdate
 from app.schemas.people import MAX_CONSENT
 from app.services import patches
 from app.services.assets import records as asset_service
@@ -28,19 +29,17 @@ from app.services.assets.themes import list_themes
 from app.services.assets.visibility import Viewer
 from app.services.people import introductions as intro_service
 from app.web import connector_pages, sign_in
-from app.web.asset_details import accessibility_labels, day_names
-from app.web.connector_forms import (
+from app.web.asset_form import (
     COMMON_LANGUAGES,
     FEATURES,
-    AssetForm,
+    asset_form,
     blank_values,
     parse_asset_form,
-    service_error,
     values_of,
 )
-from app.web.forms import FormDep
-from app.web.language import localised, page_language
-from app.web.routing import PageRouter
+from app.web.forms import FieldsDep, FormFields, PageForm
+from app.web.language import page_language
+from app.web.routing import PageRouter, see_other
 from app.web.templating import render_page
 
 router = PageRouter()
@@ -55,6 +54,7 @@ def notice_text(lang: str, done: str | None) -> str | None:
     return {
         "added": _("The asset was added."),
         "saved": _("Your changes were saved."),
+        "checked": _("The asset was marked as checked today."),
     }.get(done or "")
 
 
@@ -150,14 +150,17 @@ def _form_page(
     session: SessionDep,
     settings: SettingsDep,
     viewer: Viewer,
-    form: AssetForm,
+    form: PageForm,
     *,
     asset_id: int | None = None,
-    status_code: int = 200,
-    conflict: bool = False,
     consent_expires: str | None = None,
+    last_checked: str | None = None,
+    notice: str | None = None,
+    check_problem: str | None = None,
 ) -> HTMLResponse:
-    """The asset form (new when asset_id is None) with its values, errors and map."""
+    """The asset form (new when asset_id is None) with its values, errors and map, answered
+    with the form's status (200, or what refused it); an asset's form also offers to mark it
+    as checked today (`check_problem`: why that was refused)."""
     language = page_language(request)
     lang = language.lang
     _ = translations(lang).gettext
@@ -181,7 +184,7 @@ def _form_page(
         request,
         language,
         "connector_asset_form.html",
-        status_code=status_code,
+        status_code=form.status,
         viewer=viewer,
         creating=asset_id is None,
         asset_id=asset_id,
@@ -190,14 +193,13 @@ def _form_page(
         labels=_labels(lang, form.values),
         map=parts,
         map_name=parts.element_id,
-        conflict=conflict,
+        conflict=form.status == 412 and check_problem is None,
         consent_expires=consent_expires,
+        last_checked=last_checked,
+        notice=notice,
+        check_problem=check_problem,
         **_choices(lang, session),
     )
-
-
-def _dashboard_url(lang: str, done: str) -> str:
-    return localised("/connector", lang) + f"?done={done}"
 
 
 @page("/connector/assets/new")
@@ -205,66 +207,56 @@ def new_asset_form(
     request: Request, session: SessionDep, settings: SettingsDep, viewer: Editor
 ) -> HTMLResponse:
     """An empty asset form."""
-    return _form_page(request, session, settings, viewer, AssetForm(values=blank_values()))
+    lang = page_language(request).lang
+    form = asset_form(FormFields(), lang, blank_values())
+    return _form_page(request, session, settings, viewer, form)
+
+
+def _refuse(form: PageForm, error: Exception, lang: str) -> None:
+    """Put the service's refusal on the form: a value (422), or outside the patch (403)."""
+    if isinstance(error, Forbidden):
+        _ = translations(lang).gettext
+        form.refuse("lon", _("This place is outside the areas you look after"), status=403)
+    elif isinstance(error, PreconditionFailed):
+        form.refuse_all(str(error), status=412)
+    else:
+        form.refused_by(error)
 
 
 @page("/connector/assets/new", methods=("POST",))
 def add_asset(
-    request: Request, session: SessionDep, settings: SettingsDep, viewer: Editor, form: FormDep
+    request: Request, session: SessionDep, settings: SettingsDep, viewer: Editor, fields: FieldsDep
 ) -> Response:
     """Add an asset of the patch (a person's only with their consent)."""
     lang = page_language(request).lang
-    parsed = parse_asset_form(session, form, lang, creating=True)
-    if parsed.errors:
-        return _form_page(request, session, settings, viewer, parsed, status_code=422)
+    form, data = parse_asset_form(session, fields, lang, AssetCreate)
+    if data is None:
+        return _form_page(request, session, settings, viewer, form)
     try:
-        asset_service.create_asset(
-            session,
-            actor=viewer.actor or "admin",
-            data=AssetCreate.model_validate(parsed.payload),
-            viewer=viewer,
-        )
+        asset_service.create_asset(session, actor=viewer.actor or "admin", data=data, viewer=viewer)
     except (InvalidInput, Forbidden) as exc:
         session.rollback()
-        return _refused(request, session, settings, viewer, parsed, exc)
+        _refuse(form, exc, lang)
+        return _form_page(request, session, settings, viewer, form)
     session.commit()
-    return RedirectResponse(_dashboard_url(lang, "added"), status_code=303)
+    return see_other("/connector", lang, "added")
 
 
-def _refused(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    viewer: Viewer,
-    parsed: AssetForm,
-    exc: InvalidInput | Forbidden,
-    asset_id: int | None = None,
-) -> HTMLResponse:
-    """The form again with what the service refused: 422 for a value, 403 outside the patch."""
-    lang = page_language(request).lang
-    _ = translations(lang).gettext
-    if isinstance(exc, Forbidden):
-        parsed.errors["lon"] = _("This place is outside the areas you look after")
-        status = 403
-    else:
-        name, message = service_error(lang, exc)
-        parsed.errors[name] = message
-        status = 422
-    return _form_page(
-        request, session, settings, viewer, parsed, asset_id=asset_id, status_code=status
-    )
-
-
-def _editable_record(session: SessionDep, viewer: Viewer, asset_id: int) -> dict[str, Any]:
+def _editable_record(session: SessionDep, viewer: Viewer, asset_id: int) -> AssetRecord:
     record = asset_service.get_asset(session, viewer=viewer, asset_id=asset_id)
     if not patches.in_patch(session, viewer=viewer, asset_id=asset_id):
         raise Forbidden(f"asset {asset_id} is outside the areas you look after")
     return record
 
 
-def _consent_date(record: dict[str, Any]) -> str | None:
+def _consent_date(record: AssetRecord) -> str | None:
     expires = record.get("consent_expires_at")
     return expires.date().isoformat() if expires is not None else None
+
+
+def _checked_date(record: AssetRecord) -> str | None:
+    checked = record["last_verified_at"]
+    return checked.date().isoformat() if checked is not None else None
 
 
 @page("/connector/assets/{asset_id}/edit")
@@ -274,18 +266,68 @@ def edit_asset_form(
     settings: SettingsDep,
     viewer: Editor,
     asset_id: AssetId,
+    done: str | None = None,
 ) -> HTMLResponse:
-    """The form to change an asset of the patch."""
+    """The form to change an asset of the patch (and to mark it as checked today)."""
     record = _editable_record(session, viewer, asset_id)
+    lang = page_language(request).lang
+    form = asset_form(FormFields(), lang, values_of(record))
     return _form_page(
         request,
         session,
         settings,
         viewer,
-        AssetForm(values=values_of(record)),
+        form,
         asset_id=asset_id,
         consent_expires=_consent_date(record),
+        last_checked=_checked_date(record),
+        notice=notice_text(lang, done),
     )
+
+
+@page("/connector/assets/{asset_id}/checked", methods=("POST",))
+def mark_checked(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: Editor,
+    asset_id: AssetId,
+    fields: FieldsDep,
+) -> Response:
+    """Mark the asset as checked today, if nobody changed it since the page was opened (else
+    the page again, 412, saying so)."""
+    lang = page_language(request).lang
+    try:
+        version = int(fields.get("version"))
+    except ValueError:
+        version = -1
+    try:
+        asset_service.mark_checked(
+            session, viewer=viewer, asset_id=asset_id, expected_version=version
+        )
+    except PreconditionFailed as exc:
+        session.rollback()
+        _ = translations(lang).gettext
+        record = _editable_record(session, viewer, asset_id)
+        form = asset_form(FormFields(), lang, values_of(record))
+        problem = _(
+            "Someone else changed this asset after you opened the page, so it was not marked "
+            "as checked. The form below shows it as it is now: look at it, then mark it again."
+        )
+        form.refused_by(exc, problem)
+        return _form_page(
+            request,
+            session,
+            settings,
+            viewer,
+            form,
+            asset_id=asset_id,
+            consent_expires=_consent_date(record),
+            last_checked=_checked_date(record),
+            check_problem=problem,
+        )
+    session.commit()
+    return see_other(f"/connector/assets/{asset_id}/edit", lang, "checked")
 
 
 @page("/connector/assets/{asset_id}/edit", methods=("POST",))
@@ -295,56 +337,50 @@ def change_asset(
     settings: SettingsDep,
     viewer: Editor,
     asset_id: AssetId,
-    form: FormDep,
+    fields: FieldsDep,
 ) -> Response:
     """Save the changed asset if nobody else changed it since the form was opened (else 412,
     keeping what was typed)."""
     lang = page_language(request).lang
     record = _editable_record(session, viewer, asset_id)
-    parsed = parse_asset_form(session, form, lang, creating=False)
-    consent = _consent_date(record)
-    if parsed.errors:
+    form, data = parse_asset_form(session, fields, lang, AssetUpdate)
+    consent, checked = _consent_date(record), _checked_date(record)
+    if data is None:
         return _form_page(
             request,
             session,
             settings,
             viewer,
-            parsed,
+            form,
             asset_id=asset_id,
-            status_code=422,
             consent_expires=consent,
+            last_checked=checked,
         )
     try:
-        version = int(parsed.values["version"])
+        version = int(form.values["version"])
     except ValueError:
         version = -1
     try:
         asset_service.update_asset(
-            session,
-            viewer=viewer,
-            asset_id=asset_id,
-            expected_version=version,
-            data=AssetUpdate.model_validate(parsed.payload),
+            session, viewer=viewer, asset_id=asset_id, expected_version=version, data=data
         )
-    except PreconditionFailed:
+    except (InvalidInput, Forbidden, PreconditionFailed) as exc:
         session.rollback()
-        parsed.values["version"] = str(record["version"])
+        if isinstance(exc, PreconditionFailed):
+            form.values["version"] = str(record["version"])
+        _refuse(form, exc, lang)
         return _form_page(
             request,
             session,
             settings,
             viewer,
-            parsed,
+            form,
             asset_id=asset_id,
-            status_code=412,
-            conflict=True,
             consent_expires=consent,
+            last_checked=checked,
         )
-    except (InvalidInput, Forbidden) as exc:
-        session.rollback()
-        return _refused(request, session, settings, viewer, parsed, exc, asset_id)
     session.commit()
-    return RedirectResponse(_dashboard_url(lang, "saved"), status_code=303)
+    return see_other("/connector", lang, "saved")
 
 
 # Their routes join this router's own (the app registers only this one); copied rather than

@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Path, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from fastapi.responses import HTMLResponse, Response
 
 from app.errors import Conflict, PreconditionFailed
 from app.http.access import Editor
@@ -25,10 +24,11 @@ from app.services.assets.visibility import Viewer
 from app.services.patches import EXPIRING_DAYS
 from app.services.people import consents as people
 from app.services.people import introductions as intro_service
-from app.web.connector_forms import Checker, consent_expiry, first
-from app.web.forms import FormDep
-from app.web.language import localised, page_language
-from app.web.routing import PageRouter
+from app.vocabularies import CONSENT_METHODS
+from app.web.asset_form import consent_expiry, consent_method_error, notice_version_error
+from app.web.forms import FieldsDep, FormFields, PageForm
+from app.web.language import page_language
+from app.web.routing import PageRouter, see_other
 from app.web.templating import render_page
 
 router = PageRouter()
@@ -50,11 +50,6 @@ def _notice(lang: str, done: str | None) -> str | None:
     }.get(done or "")
 
 
-def _back(request: Request, path: str, done: str) -> RedirectResponse:
-    url = localised(path, page_language(request).lang) + f"?done={done}"
-    return RedirectResponse(url, status_code=303)
-
-
 # ---- moderation --------------------------------------------------------------------------------
 
 
@@ -62,26 +57,25 @@ def _queue_page(
     request: Request,
     session: SessionDep,
     viewer: Viewer,
+    form: PageForm | None = None,
     *,
     done: str | None = None,
-    errors: dict[str, str] | None = None,
-    typed: dict[str, str] | None = None,
-    problem: str | None = None,
-    status_code: int = 200,
 ) -> HTMLResponse:
+    """The queue, with the decision form that was refused (if any) shown again."""
     language = page_language(request)
     found = moderation.queue(session, viewer=viewer)
+    form = form or PageForm(FormFields())
     return render_page(
         request,
         language,
         "connector_moderation.html",
-        status_code=status_code,
+        status_code=form.status,
         viewer=viewer,
         suggestions=found.suggestions,
         reports=found.reports,
-        errors=errors or {},
-        typed=typed or {},
-        problem=problem,
+        errors=form.errors,
+        typed=form.values,
+        problem=form.problem,
         notice=_notice(language.lang, done),
     )
 
@@ -94,68 +88,65 @@ def moderation_queue(
     return _queue_page(request, session, viewer, done=done)
 
 
-def _conflict(request: Request, session: SessionDep, viewer: Viewer) -> HTMLResponse:
+def _decided_already(
+    request: Request, session: SessionDep, viewer: Viewer, form: PageForm, error: Conflict
+) -> HTMLResponse:
     _ = translations(page_language(request).lang).gettext
     session.rollback()
-    problem = _("Someone else has already decided on this. The list below is up to date.")
-    return _queue_page(request, session, viewer, problem=problem, status_code=409)
+    message = _("Someone else has already decided on this. The list below is up to date.")
+    form.refused_by(error, message)
+    return _queue_page(request, session, viewer, form)
+
+
+def _decision_form(fields: FormFields, key: str, message: str) -> PageForm:
+    """A decision form of the queue: every refusal is about its reason box, `key`."""
+    return PageForm(
+        fields,
+        values={key: fields.get("reason")},
+        field_of=lambda loc: key,
+        message=lambda name, error: message,
+    )
 
 
 @page("/connector/moderation/suggestions/{asset_id}", methods=("POST",))
 def decide_suggestion(
-    request: Request, session: SessionDep, viewer: Editor, asset_id: ItemId, form: FormDep
+    request: Request, session: SessionDep, viewer: Editor, asset_id: ItemId, fields: FieldsDep
 ) -> Response:
     """Publish a suggestion, or reject it with a reason."""
     _ = translations(page_language(request).lang).gettext
-    decision, reason = first(form, "decision"), first(form, "reason")
-    key = f"reason-{asset_id}"
-    try:
-        body = AssetDecision.model_validate({"decision": decision, "reason": reason or None})
-    except ValidationError:
-        message = _("Give a reason for rejecting it (up to 2000 characters)")
-        if decision not in ("publish", "reject"):
-            message = _("Choose publish or reject")
-        return _queue_page(
-            request,
-            session,
-            viewer,
-            errors={key: message},
-            typed={key: reason},
-            status_code=422,
-        )
+    decision, reason = fields.get("decision"), fields.get("reason")
+    message = _("Give a reason for rejecting it (up to 2000 characters)")
+    if decision not in ("publish", "reject"):
+        message = _("Choose publish or reject")
+    form = _decision_form(fields, f"reason-{asset_id}", message)
+    body = form.validate(AssetDecision, {"decision": decision, "reason": reason or None})
+    if body is None:
+        return _queue_page(request, session, viewer, form)
     try:
         moderation.decide_asset(session, viewer=viewer, asset_id=asset_id, decision=body)
-    except Conflict:
-        return _conflict(request, session, viewer)
+    except Conflict as exc:
+        return _decided_already(request, session, viewer, form, exc)
     session.commit()
-    return _back(request, "/connector/moderation", body.decision)
+    return see_other("/connector/moderation", page_language(request).lang, body.decision)
 
 
 @page("/connector/moderation/reports/{report_id}", methods=("POST",))
 def decide_report(
-    request: Request, session: SessionDep, viewer: Editor, report_id: ItemId, form: FormDep
+    request: Request, session: SessionDep, viewer: Editor, report_id: ItemId, fields: FieldsDep
 ) -> Response:
     """Mark a report dealt with or dismissed (with an optional note)."""
     _ = translations(page_language(request).lang).gettext
-    decision, reason = first(form, "decision"), first(form, "reason")
-    key = f"report-reason-{report_id}"
-    try:
-        body = ReportDecision.model_validate({"decision": decision, "reason": reason or None})
-    except ValidationError:
-        return _queue_page(
-            request,
-            session,
-            viewer,
-            errors={key: _("Use 2000 characters or fewer")},
-            typed={key: reason},
-            status_code=422,
-        )
+    decision, reason = fields.get("decision"), fields.get("reason")
+    form = _decision_form(fields, f"report-reason-{report_id}", _("Use 2000 characters or fewer"))
+    body = form.validate(ReportDecision, {"decision": decision, "reason": reason or None})
+    if body is None:
+        return _queue_page(request, session, viewer, form)
     try:
         moderation.decide_report(session, viewer=viewer, report_id=report_id, decision=body)
-    except Conflict:
-        return _conflict(request, session, viewer)
+    except Conflict as exc:
+        return _decided_already(request, session, viewer, form, exc)
     session.commit()
-    return _back(request, "/connector/moderation", body.decision)
+    return see_other("/connector/moderation", page_language(request).lang, body.decision)
 
 
 # ---- consents ----------------------------------------------------------------------------------
@@ -165,13 +156,12 @@ def _consents_page(
     request: Request,
     session: SessionDep,
     viewer: Viewer,
+    form: PageForm | None = None,
     *,
     done: str | None = None,
-    errors: dict[str, str] | None = None,
-    typed: dict[str, str] | None = None,
-    problem: str | None = None,
-    status_code: int = 200,
 ) -> HTMLResponse:
+    """The people to ask again, with the renewal form that was refused (if any) shown again."""
+    form = form or PageForm(FormFields())
     language = page_language(request)
     _ = translations(language.lang).gettext
     now = datetime.now(UTC)
@@ -196,13 +186,13 @@ def _consents_page(
         request,
         language,
         "connector_consents.html",
-        status_code=status_code,
+        status_code=form.status,
         viewer=viewer,
         rows=rows,
         methods=list(methods.items()),
-        errors=errors or {},
-        typed=typed or {},
-        problem=problem,
+        errors=form.errors,
+        typed=form.values,
+        problem=form.problem,
         notice=_notice(language.lang, done),
         days=EXPIRING_DAYS,
     )
@@ -218,32 +208,30 @@ def consents(
 
 @page("/connector/consents/{asset_id}", methods=("POST",))
 def renew_consent(
-    request: Request, session: SessionDep, viewer: Editor, asset_id: ItemId, form: FormDep
+    request: Request, session: SessionDep, viewer: Editor, asset_id: ItemId, fields: FieldsDep
 ) -> Response:
     """Record a person's renewed consent."""
     lang = page_language(request).lang
-    check = Checker(lang)
-    _ = check._
-    method, notice = first(form, "method"), first(form, "notice_version")
-    typed = {
-        f"method-{asset_id}": method,
-        f"notice-{asset_id}": notice,
-        f"expires-{asset_id}": first(form, "expires_at"),
-    }
-    if method not in ("written", "verbal", "online", "other"):
-        check.add(f"method-{asset_id}", _("Choose how the person gave their consent"))
+    _ = translations(lang).gettext
+    method, notice = fields.get("method"), fields.get("notice_version")
+    keys = {name: f"{name}-{asset_id}" for name in ("method", "notice", "expires")}
+    form = PageForm(
+        fields,
+        values={
+            keys["method"]: method,
+            keys["notice"]: notice,
+            keys["expires"]: fields.get("expires_at"),
+        },
+    )
+    if method not in CONSENT_METHODS:
+        form.refuse(keys["method"], consent_method_error(lang))
     if not notice or len(notice) > 40:
-        check.add(
-            f"notice-{asset_id}",
-            _("Enter the version of the privacy notice they were shown (up to 40 characters)"),
-        )
-    expires = consent_expiry(first(form, "expires_at"), check, f"expires-{asset_id}")
-    if check.errors or expires is None:
-        return _consents_page(
-            request, session, viewer, errors=check.errors, typed=typed, status_code=422
-        )
+        form.refuse(keys["notice"], notice_version_error(lang))
+    expires = consent_expiry(fields.get("expires_at"), form, lang, keys["expires"])
+    if not form.ok or expires is None:
+        return _consents_page(request, session, viewer, form)
     try:
-        version = int(first(form, "version"))
+        version = int(fields.get("version"))
     except ValueError:
         version = -1
     consent = ConsentIn(method=method, notice_version=notice, expires_at=expires)
@@ -251,17 +239,16 @@ def renew_consent(
         asset_service.record_new_consent(
             session, viewer=viewer, asset_id=asset_id, expected_version=version, consent=consent
         )
-    except PreconditionFailed:
+    except PreconditionFailed as exc:
         session.rollback()
-        problem = _(
+        message = _(
             "Someone else changed this person's record after you opened the page, so the "
             "consent was not recorded. Check the list below and record it again."
         )
-        return _consents_page(
-            request, session, viewer, typed=typed, problem=problem, status_code=412
-        )
+        form.refused_by(exc, message)
+        return _consents_page(request, session, viewer, form)
     session.commit()
-    return _back(request, "/connector/consents", "renewed")
+    return see_other("/connector/consents", page_language(request).lang, "renewed")
 
 
 # ---- introductions -----------------------------------------------------------------------------
@@ -291,15 +278,15 @@ def update_introduction(
     session: SessionDep,
     viewer: Editor,
     introduction_id: ItemId,
-    form: FormDep,
+    fields: FieldsDep,
 ) -> Response:
     """Mark a request done (they were put in touch) or declined."""
-    try:
-        body = IntroductionUpdate.model_validate({"status": first(form, "status")})
-    except ValidationError:
+    form = PageForm(fields)
+    body = form.validate(IntroductionUpdate, {"status": fields.get("status")})
+    if body is None:
         response = introductions(request, session, viewer)
-        response.status_code = 422
+        response.status_code = form.status
         return response
     intro_service.update(session, viewer, introduction_id, body.status)
     session.commit()
-    return _back(request, "/connector/introductions", body.status)
+    return see_other("/connector/introductions", page_language(request).lang, body.status)

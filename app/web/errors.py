@@ -22,6 +22,8 @@ from app.web.templating import render_page
 DATA_PREFIXES = (
     "/api/",
     "/ogc",
+    "/openreferral",
+    "/cy/openreferral",
     "/static/",
     "/healthz",
     "/readyz",

@@ -4,14 +4,17 @@ Needs and published assets are public: co-production means residents see the sam
 planners. `?print=1` gives a page's print view: no navigation, a static map, the tables.
 """
 
+from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
+from babel.dates import format_date
 from fastapi import Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from app.http.access import Public
 from app.http.deps import SessionDep, SettingsDep
+from app.http.responses import CSVBody
 from app.i18n import translations
 from app.maps.base import Basemap, page_parts
 from app.maps.planner import (
@@ -24,9 +27,12 @@ from app.maps.planner import (
     static_map_svg,
 )
 from app.vocabularies import PUBLIC_KINDS
-from app.web.language import page_language
+from app.web.language import localised, page_language
 from app.web.planner_area import area_view
+from app.web.planner_table import SORTS, Column, row_cells, table_columns, table_csv
 from app.web.planner_views import (
+    LOCALES,
+    PARAMETERS,
     PlannerView,
     category_labels,
     category_meanings,
@@ -49,13 +55,21 @@ def _legend(lang: str) -> dict[str, object]:
     """The words and colours of the planner map's legend."""
     _ = translations(lang).gettext
     deciles = [
-        (n, colour, _("%(decile)d: least need") % {"decile": n} if n == 1 else
-         _("%(decile)d: most need") % {"decile": n} if n == 10 else str(n))
+        (n, colour, _("%(decile)d: most need") % {"decile": n} if n == 1 else
+         _("%(decile)d: least need") % {"decile": n} if n == 10 else str(n))
         for n, colour in enumerate(DECILE_COLOURS, start=1)
     ]  # fmt: skip
     names, meanings = category_labels(lang), category_meanings(lang)
     categories = [(c, CATEGORY_COLOURS[c], names[c], meanings[c]) for c in CATEGORIES]
     return {"deciles": deciles, "categories": categories}
+
+
+def decile_heading(lang: str, view: PlannerView) -> str:
+    """What the decile column counts: national (WIMD's) deciles or within the areas shown."""
+    _ = translations(lang).gettext
+    if view.deciles_national:
+        return _("National need decile (1 = most deprived in Wales)")
+    return _("Need decile among these areas (1 = most need)")
 
 
 def _names(lang: str, view: PlannerView) -> LayerNames:
@@ -69,11 +83,52 @@ def _names(lang: str, view: PlannerView) -> LayerNames:
             "name": _("Area"),
             "code": _("Code"),
             "value": _("Value"),
-            "decile": _("Need decile (10 = most need)"),
+            "decile": decile_heading(lang, view),
             "category": _("Gap category"),
-            "assets": _("Assets: %(theme)s") % {"theme": view.theme_label},
+            "assets": _("%(theme)s assets in the area") % {"theme": view.theme_label},
+            "within": _("%(theme)s assets within %(distance)s m")
+            % {"theme": view.theme_label, "distance": view.distance},
             "people": _("People offering %(theme)s") % {"theme": view.theme_label},
         },
+    )
+
+
+def _view(
+    request: Request,
+    session: SessionDep,
+    lang: str,
+    indicator: str | None,
+    theme: str | None,
+    level: str | None,
+    category: str | None,
+    sort: str | None,
+) -> PlannerView:
+    """The planner's view of the request's choices (the analysis' parameters read as text)."""
+    parameters = {name: request.query_params.get(name) for name in PARAMETERS}
+    for name, text in parameters.items():
+        if text is not None and len(text) > 20:
+            parameters[name] = "?"  # not a number: shown as an error beside its field
+    return planner_view(
+        session,
+        lang,
+        indicator=indicator,
+        theme=theme,
+        level=level,
+        parameters=parameters,
+        category=category,
+        sort=sort,
+    )
+
+
+def _columns(lang: str, view: PlannerView) -> list[Column]:
+    return table_columns(
+        lang,
+        theme=view.theme_label,
+        unit=view.unit,
+        distance=view.distance,
+        decile_heading=decile_heading(lang, view),
+        with_share=view.with_share,
+        with_people=view.people_counted,
     )
 
 
@@ -86,15 +141,18 @@ def planner_page(
     indicator: Choice = None,
     theme: Choice = None,
     level: Choice = None,
+    category: Choice = None,
+    sort: Choice = None,
     print_view: PrintFlag = None,
 ) -> HTMLResponse:
-    """The overlay map: an indicator's need by area beside the gap categories of a theme,
-    reported gaps and published assets, after a table of the same areas."""
+    """The planner: the map of need and assets beside its answer (the summary and the priority
+    areas), the method with its parameters as controls, then every area in a sortable table."""
     language = page_language(request)
     lang = language.lang
-    view = planner_view(session, lang, indicator=indicator, theme=theme, level=level)
+    view = _view(request, session, lang, indicator, theme, level, category, sort)
     printing = print_view == "1"
     names = _names(lang, view)
+    _ = translations(lang).gettext
     map_parts, static_map = None, ""
     if view.shades and printing:
         static_map = static_map_svg(view.shades, view.pins, label=names.label)
@@ -109,8 +167,13 @@ def planner_page(
             lang=lang,
             theme=view.theme,
             asset_layers=layers,
+            all_assets=(
+                _("Community assets: %(theme)s") % {"theme": view.theme_label},
+                list(PUBLIC_KINDS),
+            ),
         )
         map_parts = page_parts(m)
+    columns = _columns(lang, view)
     return render_page(
         request,
         language,
@@ -120,12 +183,67 @@ def planner_page(
         view=view,
         legend=_legend(lang),
         categories=category_labels(lang),
+        meanings=category_meanings(lang),
+        columns=columns,
+        cells=_cells(view),
+        sort_links=_sort_links(request, view),
         map=map_parts,
         static_map=static_map,
         printing=printing,
+        today=format_date(date.today(), format="long", locale=LOCALES.get(lang, "en_GB")),
         print_url=_print_url(request),
         screen_url=_screen_url(request),
+        csv_url=_csv_url(request, lang),
     )
+
+
+@page("/planner/areas.csv", response_class=CSVBody)
+def planner_csv(
+    request: Request,
+    session: SessionDep,
+    viewer: Public,
+    indicator: Choice = None,
+    theme: Choice = None,
+    level: Choice = None,
+    category: Choice = None,
+    sort: Choice = None,
+) -> Response:
+    """The planner's table as CSV: the same rows, filter, order and columns as the page."""
+    language = page_language(request)
+    lang = language.lang
+    view = _view(request, session, lang, indicator, theme, level, category, sort)
+    if view.errors:
+        return CSVBody("", status_code=422)
+    cells = _cells(view)
+    name = "-".join(x for x in ("planner", view.indicator, view.theme, view.level) if x)
+    return CSVBody(
+        table_csv(_columns(lang, view), cells),
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+def _cells(view: PlannerView) -> list[list[str]]:
+    """The table's rows, cell by cell, as shown."""
+    return [
+        row_cells(r, with_share=view.with_share, with_people=view.people_counted) for r in view.rows
+    ]
+
+
+def _sort_links(request: Request, view: PlannerView) -> dict[str, str]:
+    """Each sort key's link: this page sorted by it (again: the other way round)."""
+    query = [(k, v) for k, v in _query(request) if k != "sort"]
+    links = {}
+    for key in SORTS:
+        value = "-" + key if view.sort == key else key
+        links[key] = request.url.path + "?" + urlencode([*query, ("sort", value)])
+    return links
+
+
+def _csv_url(request: Request, lang: str) -> str:
+    """The CSV of this page's table: the same query."""
+    query = _query(request)
+    path = localised("/planner/areas.csv", lang)
+    return path + ("?" + urlencode(query) if query else "")
 
 
 def _query(request: Request) -> list[tuple[str, str]]:
@@ -158,7 +276,9 @@ def area_page(
     lang = language.lang
     view = area_view(session, code[:40], lang)
     _ = translations(lang).gettext
-    label = _("Map of %(name)s and the reported gaps in or near it") % {"name": view.name}
+    label = _("Map of %(name)s with the reported gaps and community assets near it") % {
+        "name": view.name
+    }
     printing = print_view == "1"
     map_parts, static_map = None, ""
     assert view.shade is not None
@@ -169,11 +289,16 @@ def area_page(
             label=label,
             need=view.name,
             gaps="",
-            deficits="",
+            deficits=_("Reported gaps"),
             details={"name": _("Area"), "code": _("Code")},
         )
         m = build_area_map(
-            view.shade, view.pins, Basemap.from_settings(settings), names=names, lang=lang
+            view.shade,
+            view.pins,
+            Basemap.from_settings(settings),
+            names=names,
+            lang=lang,
+            assets_layer=_("Community assets nearby"),
         )
         map_parts = page_parts(m)
     return render_page(

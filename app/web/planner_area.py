@@ -7,25 +7,28 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.i18n import translations
+from app.i18n.labels import kind_labels
 from app.maps.planner import AreaShade, GapPin
 from app.services.needs.areas import get_area
 from app.services.needs.indicators import list_indicators
 from app.services.needs.profiles import area_profile
 from app.spatial.geometry import geometry_from_db
+from app.web.places import near_place
 from app.web.planner_views import (
     GapItem,
     gap_item,
     level_labels,
     number,
     people_text,
+    unit_labels,
 )
-from app.web.search import bilingual, kind_labels, theme_labels
+from app.web.search import bilingual, theme_labels
 
 
 @dataclass(frozen=True)
 class IndicatorRow:
     """One need indicator of the area: value, rank among the areas held, percentile, decile
-    (10 = most need), and where it comes from."""
+    among them (1 = most need), the national decile of a national ranking, and its source."""
 
     code: str
     label: str
@@ -36,6 +39,7 @@ class IndicatorRow:
     of: int
     percentile: str
     decile: int
+    national_decile: int | None
     source: str
     year: str
 
@@ -64,6 +68,7 @@ class AreaView:
     code: str
     name: str
     name_lang: str
+    near: str | None
     level: str
     population: str
     indicators: list[IndicatorRow] = field(default_factory=list)
@@ -84,9 +89,12 @@ class AreaView:
         return [GapPin(g.gap.title, g.gap.lon, g.gap.lat, g.gap.title_lang) for g in self.gaps]
 
 
-def distance_text(metres: float | None, lang: str) -> str:
-    """A distance in words: '350 m', '1.2 km', or 'more than 100 km' when none was found."""
+def distance_text(metres: float | None, lang: str, *, held: bool = True) -> str:
+    """A distance in words: '350 m', '1.2 km', 'more than 100 km' when none was found within
+    it, or 'none held' when there is none to find (`held` False)."""
     _ = translations(lang).gettext
+    if not held:
+        return _("none held")
     if metres is None:
         return _("more than 100 km")
     if metres < 1000:
@@ -102,6 +110,7 @@ def area_view(session: Session, code: str, lang: str) -> AreaView:
     view = AreaView(
         code=area["code"],
         name=name or area["code"],
+        near=near_place(session, area, lang),
         name_lang=name_lang if name else lang,
         level=level_labels(lang).get(area["level"], area["level"]),
         population=number(area["population"], lang),
@@ -121,10 +130,11 @@ def area_view(session: Session, code: str, lang: str) -> AreaView:
     people_level = profile["people"]["level"]
     if people_level is not None and people_level != area["level"]:
         view.people_elsewhere = level_labels(lang).get(people_level, people_level)
+    none_held = set(profile["themes_without_assets"])
     view.nearest = [
-        Count(label, distance_text(profile["nearest_asset_m"].get(code), lang))
+        Count(label, distance_text(nearest.get(code), lang, held=code not in none_held))
         for code, label in themes.items()
-        if code in profile["nearest_asset_m"]
+        if code in (nearest := profile["nearest_asset_m"])
     ]
     view.gaps = [
         NearGap(gap_item(d, lang, themes.get), d["in_area"], distance_text(d["distance_m"], lang))
@@ -134,12 +144,6 @@ def area_view(session: Session, code: str, lang: str) -> AreaView:
     geometry = geometry_from_db(get_area(session, code).geom)
     view.shade = AreaShade(view.code, geometry, None, None, details)
     return view
-
-
-def unit_labels(lang: str) -> dict[str, str]:
-    """The usual units of indicators in a language (others are shown as imported)."""
-    _ = translations(lang).gettext
-    return {"rank": _("rank"), "score": _("score"), "minutes": _("minutes"), "%": "%"}
 
 
 def _indicators(session: Session, rows: list[dict[str, Any]], lang: str) -> list[IndicatorRow]:
@@ -160,6 +164,7 @@ def _indicators(session: Session, rows: list[dict[str, Any]], lang: str) -> list
                 of=row["of"],
                 percentile=number(row["need_percentile"], lang),
                 decile=row["need_decile"],
+                national_decile=row.get("national_decile"),
                 source=record.get("source") or "",
                 year=str(record.get("year") or ""),
             )

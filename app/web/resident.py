@@ -1,5 +1,5 @@
-"""Resident pages: an asset's page, suggest-an-asset, report-a-problem and
-request-an-introduction forms."""
+"""The asset page: one published asset, for anybody (the resident forms are suggest.py,
+report.py and introduction.py)."""
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -8,13 +8,14 @@ from app.errors import NotFound
 from app.http.access import Public
 from app.http.deps import SessionDep, SettingsDep
 from app.i18n import translations
+from app.i18n.labels import kind_labels
 from app.maps.assets import AssetPin, build_assets_map
 from app.maps.base import Basemap, page_parts
 from app.services.assets.search import public_asset
 from app.web.asset_details import asset_details
-from app.web.language import page_language
+from app.web.language import localised, page_language
 from app.web.routing import PageRouter
-from app.web.search import bilingual, kind_labels, theme_labels
+from app.web.search import bilingual, search_return_path, theme_labels
 from app.web.templating import render_page
 
 router = PageRouter()
@@ -39,6 +40,8 @@ def asset_page(
     label = translations(lang).gettext("Map showing where %(name)s is") % {"name": name}
     pin = AssetPin(name, record["lon"], record["lat"], name_lang)
     stack_label = translations(lang).gettext("Places here")
+    referer = request.headers.get("referer")
+    back = search_return_path(referer, request.url.netloc, lang) or localised("/search", lang)
     m = build_assets_map(
         [pin], Basemap.from_settings(settings), label=label, stack_label=stack_label, lang=lang
     )
@@ -55,6 +58,7 @@ def asset_page(
         kind=kind_labels(lang).get(record["kind"], record["kind"]),
         details=asset_details(record, lang, theme_labels(session, lang)),
         map=page_parts(m),
+        back_to_search=back,
     )
 
 

@@ -1,12 +1,14 @@
-"""Routers for pages: every page is registered at /path and at its Welsh twin /cy/path."""
+"""Routers for pages: every page is registered at /path and at its Welsh twin /cy/path; and
+the check that a path to go on to (`next`, back links) stays on this site."""
 
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.web.language import WELSH_PREFIX
+from app.web.language import WELSH_PREFIX, localised
 
 Endpoint = Callable[..., Any]
 
@@ -31,3 +33,22 @@ class PageRouter(APIRouter):
             return endpoint
 
         return register
+
+
+def safe_next(value: str | None) -> str | None:
+    """`value` if it is a path on this site ('/x', never '//host' or '/\\host'), else None."""
+    if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
+        return None
+    if any(c in value for c in "\\\r\n\t") or any(ord(c) < 32 for c in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return None
+    return value
+
+
+def see_other(path: str, lang: str, done: str | None = None) -> RedirectResponse:
+    """After a form is accepted: go on (303) to `path` in the page's language, saying what was
+    `done` (the page it lands on shows a notice for it)."""
+    url = localised(path, lang) + (f"?done={done}" if done else "")
+    return RedirectResponse(url, status_code=303)

@@ -8,78 +8,78 @@ from app.http.access import SESSION_COOKIE, Public, password_sign_in, set_sessio
 from app.http.deps import SessionDep, SettingsDep
 from app.i18n import translations
 from app.services import users
-from app.web.connector_forms import first, safe_next
-from app.web.forms import FormDep
+from app.web.forms import FieldsDep, FieldText, FormFields, PageForm
 from app.web.language import PageLanguage, localised, page_language
-from app.web.routing import PageRouter
+from app.web.routing import PageRouter, safe_next
 from app.web.templating import render_page
 
 router = PageRouter()
 page = router.page
 
 
+def sign_in_texts(lang: str) -> dict[str, FieldText]:
+    """The sign-in form's fields: labels and what to say when one is missing."""
+    _ = translations(lang).gettext
+    return {
+        "email": FieldText(_("Email address"), _("Enter your email address")),
+        "password": FieldText(_("Password"), _("Enter your password")),
+    }
+
+
 def _form(
     request: Request,
     language: PageLanguage,
+    form: PageForm,
     *,
-    email: str = "",
     next_path: str | None = None,
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
 ) -> HTMLResponse:
-    _ = translations(language.lang).gettext
-    labels = {"email": _("Email address"), "password": _("Password")}
     return render_page(
         request,
         language,
         "sign_in.html",
-        status_code=status_code,
-        email=email,
+        status_code=form.status,
+        email=form.fields.get("email"),
         next_path=next_path or "",
-        errors=errors or {},
-        labels=labels,
+        errors=form.errors,
+        labels=form.labels,
     )
 
 
 @page("/sign-in")
 def sign_in_form(request: Request, viewer: Public, next: str | None = None) -> HTMLResponse:
     """The sign-in form; `next` is where to go afterwards (a path on this site)."""
-    return _form(request, page_language(request), next_path=safe_next(next))
+    language = page_language(request)
+    form = PageForm(FormFields(), sign_in_texts(language.lang))
+    return _form(request, language, form, next_path=safe_next(next))
 
 
 @page("/sign-in", methods=("POST",))
 def sign_in(
-    request: Request, session: SessionDep, settings: SettingsDep, viewer: Public, form: FormDep
+    request: Request, session: SessionDep, settings: SettingsDep, viewer: Public, fields: FieldsDep
 ) -> Response:
     """Sign in: sets the session cookie and goes on to `next` (or the connector's dashboard)."""
     language = page_language(request)
     _ = translations(language.lang).gettext
-    email, password = first(form, "email"), (form.get("password") or [""])[0]
-    next_path = safe_next(first(form, "next"))
-    errors = {}
-    if not email:
-        errors["email"] = _("Enter your email address")
-    if not password:
-        errors["password"] = _("Enter your password")
-    if errors:
-        return _form(
-            request, language, email=email, next_path=next_path, errors=errors, status_code=422
-        )
+    form = PageForm(fields, sign_in_texts(language.lang))
+    email, password = fields.get("email"), fields.raw("password")
+    next_path = safe_next(fields.get("next"))
+    for name, value in (("email", email), ("password", password)):
+        if not value:
+            form.refuse(name, form.texts[name].invalid)
+    if not form.ok:
+        return _form(request, language, form, next_path=next_path)
     client = request.client.host if request.client else "unknown"
     limits = request.app.state.rate_limits
     try:
         user = password_sign_in(session, limits, email=email, password=password, client=client)
     except NotAuthenticated:
         session.commit()
-        errors = {"email": _("The email address or password is not right")}
-        return _form(
-            request, language, email=email, next_path=next_path, errors=errors, status_code=422
-        )
+        form.refuse("email", _("The email address or password is not right"))
+        return _form(request, language, form, next_path=next_path)
     except TooManyRequests as exc:
-        errors = {"email": _("Too many failed attempts. Wait a few minutes, then try again.")}
-        refused = _form(
-            request, language, email=email, next_path=next_path, errors=errors, status_code=429
-        )
+        message = _("Too many failed attempts. Wait a few minutes, then try again.")
+        form.refuse("email", message, status=429)
+        refused = _form(request, language, form, next_path=next_path)
         refused.headers["Retry-After"] = str(exc.retry_after)
         return refused
     secret = users.start_session(session, user, key=settings.secret_key.get_secret_value())

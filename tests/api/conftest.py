@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from shapely.geometry import MultiPolygon, box
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -17,7 +18,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.main import create_app
 from app.models import Asset, AssetTheme
 from app.models.base import utcnow
+from app.schemas.deficits import DeficitCreate
 from app.services.assets.theme_points import theme_point
+from app.services.needs import deficits as deficit_service
+from app.services.needs.areas import AreaInput, save_areas
 from app.settings import Settings
 from app.spatial.geometry import geometry_from_db, point_element
 
@@ -146,3 +150,59 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
     """A real server on the test database (both backends), shut down after the test."""
     with serve(settings) as live:
         yield live
+
+
+OGC_SPLOTT = (-3.1566, 51.4812)
+
+
+@pytest.fixture
+def ogc_world(session: Session, make_asset: Any) -> dict[str, Any]:
+    """For the OGC collections: three LSOAs and an MSOA with population, two deficits (a point,
+    an area) and an asset."""
+    squares = [
+        ("W01001700", "lsoa", "Cardiff 032A", "Caerdydd 032A", 1520, (-3.17, 51.47)),
+        ("W01001701", "lsoa", "Cardiff 032B", None, 1610, (-3.16, 51.47)),
+        ("W01001702", "lsoa", "Cardiff 033A", None, 1490, (-3.15, 51.47)),
+        ("W02000391", "msoa", "Cardiff 032", "Caerdydd 032", 7890, (-3.17, 51.47)),
+    ]
+    for n, (code, level, name_en, name_cy, population, (lon, lat)) in enumerate(squares):
+        size = 0.03 if level == "msoa" else 0.01
+        geom = MultiPolygon([box(lon, lat, lon + size, lat + size)])
+        item = AreaInput(n + 1, code, name_en, name_cy, population, None, geom)
+        save_areas(session, level=level, areas=[item], centroids={}, source="test")
+    point = deficit_service.create_deficit(
+        session,
+        actor="t",
+        data=DeficitCreate.model_validate(
+            {
+                "theme": "transport",
+                "title_en": "No bus after 7pm",
+                "severity": 3,
+                "reporter": "Gwen Jones",
+                "reported_on": "2025-03-01",
+                "location": {"type": "Point", "coordinates": list(OGC_SPLOTT)},
+            }
+        ),
+    )
+    area = deficit_service.create_deficit(
+        session,
+        actor="t",
+        data=DeficitCreate.model_validate(
+            {
+                "theme": "food",
+                "title_en": "No food bank",
+                "severity": 4,
+                "status": "addressed",
+                "reported_on": "2025-04-01",
+                "area": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [[-3.18, 51.46], [-3.14, 51.46], [-3.14, 51.49], [-3.18, 51.46]]
+                    ],
+                },
+            }
+        ),
+    )
+    session.commit()
+    asset = make_asset(location={"type": "Point", "coordinates": list(OGC_SPLOTT)})
+    return {"point": point.id, "area": area.id, "asset": asset}

@@ -145,9 +145,9 @@ def test_need_percentiles_and_deciles_match_an_independent_count(
             values[item["area_code"]], list(values.values()), higher_is_more_need
         )
         assert item["need_percentile"] == pytest.approx(expected, abs=1e-9)
-        assert item["decile"] == max(1, -(-expected // 10))
+        assert item["decile"] == 11 - max(1, -(-expected // 10))  # 1 = most need, as WIMD
     most = max(items, key=lambda i: i["need_percentile"])
-    assert most["need_percentile"] == 100 and most["decile"] == 10
+    assert most["need_percentile"] == 100 and most["decile"] == 1
     if code == "wimd2019_overall_rank":
         assert most["area_code"] == "W01001874" and most["value"] == 12  # most deprived in Cardiff
     deciles = [i["decile"] for i in items]

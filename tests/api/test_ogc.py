@@ -15,7 +15,12 @@ CONFORMANCE = {
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 }
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+BNG = "http://www.opengis.net/def/crs/EPSG/0/27700"
 
 
 def links_by_rel(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -80,7 +85,7 @@ def test_links_use_the_configured_public_base_url(settings: Settings) -> None:
     assert links["data"]["href"] == "https://assets.example.cymru/ogc/collections"
 
 
-def test_conformance_declares_core_geojson_and_oas30(client: TestClient) -> None:
+def test_conformance_declares_core_geojson_oas30_crs_and_queryables(client: TestClient) -> None:
     response = client.get("/ogc/conformance")
     assert response.status_code == 200
     assert set(response.json()["conformsTo"]) == CONFORMANCE
@@ -93,13 +98,10 @@ def test_api_definition_is_openapi_30_rooted_at_the_landing_page(client: TestCli
     doc = response.json()
     assert doc["openapi"].startswith("3.0.")
     assert doc["servers"] == [{"url": "http://testserver/ogc"}]
-    assert set(doc["paths"]) == {
-        "/",
-        "/conformance",
-        "/collections",
-        "/collections/assets",
-        "/collections/assets/items",
-        "/collections/assets/items/{featureId}",
+    assert set(doc["paths"]) == {"/", "/conformance", "/collections"} | {
+        f"/collections/{c}{tail}"
+        for c in ("assets", "areas", "deficits")
+        for tail in ("", "/queryables", "/items", "/items/{featureId}")
     }
     text = response.text
     # OpenAPI 3.1 / JSON Schema 2020-12 idioms that a 3.0 reader does not understand.
@@ -174,10 +176,11 @@ def test_collections_list_assets_with_the_extent_of_visible_assets(
     assert response.status_code == 200
     body = response.json()
     assert links_by_rel(body)["self"]["href"] == "http://testserver/ogc/collections"
-    (collection,) = body["collections"]
-    assert collection["id"] == "assets"
+    collection, areas, deficits = body["collections"]
+    assert [collection["id"], areas["id"], deficits["id"]] == ["assets", "areas", "deficits"]
     assert collection["itemType"] == "feature"
-    assert collection["crs"] == ["http://www.opengis.net/def/crs/OGC/1.3/CRS84"]
+    assert collection["crs"] == [CRS84, BNG]
+    assert collection["storageCrs"] == CRS84
     spatial = collection["extent"]["spatial"]
     assert spatial["crs"] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
     assert spatial["bbox"] == [[-3.25, 51.45, -3.10, 51.52]]
@@ -186,7 +189,7 @@ def test_collections_list_assets_with_the_extent_of_visible_assets(
         "href": "http://testserver/ogc/collections/assets/items",
         "rel": "items",
         "type": "application/geo+json",
-        "title": "The assets as GeoJSON",
+        "title": "Community assets as GeoJSON",
     }
     assert client.get("/ogc/collections/assets").json() == collection
 
@@ -212,7 +215,8 @@ def test_unknown_collection_is_not_found(client: TestClient, make_asset: Any, pa
     response = client.get(path)
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/json"
-    assert "people" in response.json()["detail"]
+    assert response.json()["code"] == "NotFound"
+    assert "people" in response.json()["description"]
 
 
 # ---- items -------------------------------------------------------------------------------------
@@ -283,7 +287,7 @@ def test_limit_above_the_maximum_is_treated_as_the_maximum(
 def test_next_link_states_the_page_size_in_use(client: TestClient, make_asset: Any) -> None:
     for i in range(3):
         make_asset(name_en=f"Asset {i}")
-    body = client.get(ITEMS, params={"limit": 2, "kind": "group", "unknown": "x"}).json()
+    body = client.get(ITEMS, params={"limit": 2, "kind": "group"}).json()
     query = parse_qs(urlsplit(next_url(body) or "").query)
     assert query["limit"] == ["2"]
     assert query["kind"] == ["group"]
@@ -313,14 +317,34 @@ def test_items_filter_by_kind_and_by_theme(client: TestClient, make_asset: Any) 
     assert ids(kind=["space", "group"]) == [space, group, both]
 
 
-def test_items_accept_an_rfc3339_datetime_and_unknown_parameters(
-    client: TestClient, make_asset: Any
-) -> None:
+def test_items_accept_an_rfc3339_datetime(client: TestClient, make_asset: Any) -> None:
     asset_id = make_asset()
     for value in ("2024-05-01T10:00:00Z", "2024-05-01/..", "../2024-05-01T10:00:00+01:00"):
-        response = client.get(ITEMS, params={"datetime": value, "f": "json", "colour": "blue"})
+        response = client.get(ITEMS, params={"datetime": value, "f": "json"})
         assert response.status_code == 200, value
         assert [f["id"] for f in response.json()["features"]] == [asset_id]
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        (ITEMS, {"colour": "blue"}),
+        (ITEMS, {"level": "lsoa"}),  # another collection's filter
+        ("/ogc/collections/areas/items", {"kind": "group"}),
+        ("/ogc/collections/deficits/items", {"themes": "food"}),
+        ("/ogc/collections", {"bbox": "0,0,1,1"}),
+        ("/ogc", {"limit": "5"}),
+    ],
+)
+def test_unknown_parameters_are_400_with_an_ogc_exception(
+    client: TestClient, path: str, params: dict[str, str]
+) -> None:
+    response = client.get(path, params=params)
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body["code"] == "InvalidParameterValue"
+    assert body["description"].startswith(f"{next(iter(params))}: unknown parameter")
 
 
 @pytest.mark.parametrize(
@@ -343,13 +367,15 @@ def test_items_accept_an_rfc3339_datetime_and_unknown_parameters(
         ({"f": "html"}, "f"),
     ],
 )
-def test_items_reject_bad_values_with_the_field(
+def test_items_reject_bad_values_with_400_naming_the_field(
     client: TestClient, params: dict[str, str], field: str
 ) -> None:
     response = client.get(ITEMS, params=params)
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.headers["content-type"] == "application/json"
-    assert [e["loc"][:2] for e in response.json()["detail"]] == [["query", field]]
+    body = response.json()
+    assert body["code"] == "InvalidParameterValue"
+    assert body["description"].startswith(f"{field}: ")
 
 
 # ---- one feature -------------------------------------------------------------------------------
@@ -373,14 +399,17 @@ def test_unknown_feature_is_not_found(client: TestClient, make_asset: Any) -> No
     response = client.get(f"{ITEMS}/{asset_id + 1000}")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/json"
-    assert response.json() == {"detail": f"asset {asset_id + 1000} not found"}
+    assert response.json() == {
+        "code": "NotFound",
+        "description": f"no feature '{asset_id + 1000}' in assets",
+    }
 
 
 @pytest.mark.parametrize("feature_id", ["abc", "0", "-1", "1.5", str(2**31), str(2**60)])
-def test_malformed_feature_id_is_rejected(client: TestClient, feature_id: str) -> None:
+def test_malformed_feature_id_is_not_found(client: TestClient, feature_id: str) -> None:
     response = client.get(f"{ITEMS}/{feature_id}")
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["path", "featureId"]
+    assert response.status_code == 404
+    assert response.json()["code"] == "NotFound"
 
 
 # ---- visibility --------------------------------------------------------------------------------
@@ -400,7 +429,7 @@ def test_person_linked_and_pending_assets_never_appear(
     for hidden in (pending, person):
         response = client.get(f"{ITEMS}/{hidden}")
         assert response.status_code == 404
-        assert response.json() == {"detail": f"asset {hidden} not found"}
+        assert response.json()["description"] == f"no feature '{hidden}' in assets"
     assert "sewing" not in client.get(ITEMS).text
     extent = client.get("/ogc/collections/assets").json()["extent"]["spatial"]["bbox"]
     assert extent == [[-3.17, 51.48, -3.17, 51.48]]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.http.access import PUBLIC, Access
 from app.main import create_app
 from app.models import Asset
+from app.services.openreferral.publish import asset_object_id
 from app.settings import Settings
 from tests.api.test_access import DOCS_ROUTES, _routes, _rules
 from tests.conftest import ADMIN, Patches, asset_body, person_body
@@ -65,7 +66,14 @@ def _public_gets(
     values = {
         "asset_id": [*people, published],
         "featureId": [*people, published],
-        "collectionId": ["assets"],
+        "collectionId": ["assets", "areas", "deficits"],
+        # Open Referral UK objects: the ids of people's and the published asset's services
+        # and services at locations (people's answer 404, as every other hidden record).
+        "id": [
+            asset_object_id(kind, asset_id)
+            for kind in ("service", "service_at_location")
+            for asset_id in [*people, published]
+        ],
         "code": ["X01000001"],
         "postcode": ["CF10 1AA"],
         "deficit_id": [deficit],
@@ -79,7 +87,11 @@ def _public_gets(
         "/api/v1/areas": ["", "?f=geojson"],
         "/api/v1/analysis/coverage": ["?theme=food"],
         "/api/v1/analysis/gaps": ["?indicator=none&theme=food"],
-        "/ogc/collections/{collectionId}/items": ["", "?f=json&limit=1000"],
+        "/ogc/collections/{collectionId}/items": [
+            "", "?f=json&limit=1000", "?crs=http://www.opengis.net/def/crs/EPSG/0/27700",
+        ],
+        "/openreferral/services": ["", "?per_page=500", "?text=Rhian"],
+        "/openreferral/service_at_locations": ["", "?per_page=500"],
     }  # fmt: skip
     for route in _routes(app.routes):
         if route.path in DOCS_ROUTES or "GET" not in (route.methods or ()):
@@ -123,9 +135,15 @@ def _crawl(client: TestClient, people: list[int], published: int, deficit: int) 
         # So are the random names folium gives a page's map elements (map_<32 hex digits>).
         text = re.sub(r"_[0-9a-f]{32}(?![0-9a-f])", "_NAME", text)
         for person in people:  # ids only where they stand as ids: paths, messages, "id"
-            id_of = rf"(/|\"id\":|asset |feature ){person}(?![\w.])"
+            id_of = rf"(/|\"id\":|asset |feature |feature '){person}(?![\w.])"
             text = re.sub(id_of, r"\1PERSON", text)
             key = re.sub(id_of, r"\1PERSON", key)
+            for kind in ("service", "service_at_location"):  # Open Referral ids carry it too
+                uuid = asset_object_id(kind, person)
+                text, key = (
+                    text.replace(uuid, f"PERSON-{kind}"),
+                    key.replace(uuid, f"PERSON-{kind}"),
+                )
         bodies[key] = text
         assert route  # every crawled url came from a declared public route
     return bodies

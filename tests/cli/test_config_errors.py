@@ -57,7 +57,11 @@ def closed_port() -> int:
         ({"ASSETMAP_DB_STATEMENT_TIMEOUT": "-1"}, ["ASSETMAP_DB_STATEMENT_TIMEOUT"]),
         ({"ASSETMAP_ENV": "staging"}, ["ASSETMAP_ENV"]),
         ({"ASSETMAP_CORS_ORIGINS": "ftp://x"}, ["ASSETMAP_CORS_ORIGINS"]),
-        ({"ASSETMAP_BASEMAP_TILE_URL": "https://t.example/{z}/{x}/{y}.png"}, ["ATTRIBUTION"]),
+        ({"ASSETMAP_BASEMAP": "https://t.example/{z}/{x}/{y}.png"}, ["ATTRIBUTION"]),
+        ({"ASSETMAP_BASEMAP": "http://t.example/{z}/{x}/{y}.png"}, ["ASSETMAP_BASEMAP", "https"]),
+        ({"ASSETMAP_BASEMAP": "https://t.example/{z}/{y}.png"}, ["ASSETMAP_BASEMAP", "{x}"]),
+        ({"ASSETMAP_BASEMAP": "osmm"}, ["ASSETMAP_BASEMAP", "osm, none"]),
+        ({"ASSETMAP_BASEMAP_TILE_URL": "https://t.example/{z}/{x}/{y}.png"}, ["ASSETMAP_BASEMAP"]),
     ],
 )
 @pytest.mark.parametrize("command", [["db", "upgrade"], ["users", "list"], ["serve"]])

@@ -98,8 +98,8 @@ def test_postcodes_and_mapped_assets_are_loaded_and_assets_assigned_to_areas(
 ) -> None:
     assert loaded.after_first["postcodes"] == 7679
     assert loaded.after_first["assets"] == 107
-    # every asset lies in one Cardiff LSOA and in the local authority
-    assert loaded.after_first["asset_areas"] == 2 * 107
+    # every asset lies in one Cardiff LSOA, one MSOA and the local authority
+    assert loaded.after_first["asset_areas"] == 3 * 107
 
 
 def test_the_local_authority_is_loaded_with_its_welsh_name(loaded: Loaded, engine: Engine) -> None:
@@ -129,6 +129,7 @@ def test_a_second_run_changes_nothing(loaded: Loaded) -> None:
     assert loaded.second.exit_code == 0, loaded.second.output
     for expected in (
         "214 lsoa areas: 0 created, 0 updated, 214 unchanged",
+        "48 msoa areas: 0 created, 0 updated, 48 unchanged",
         "1 local_authority areas: 0 created, 0 updated, 1 unchanged",
         "indicators 0 created, 0 updated, 18 unchanged",
         "values 0 created, 0 updated, 3852 unchanged",

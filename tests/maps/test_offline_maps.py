@@ -3,12 +3,10 @@
 import re
 
 import pytest
-from pydantic import ValidationError
 
 from app.maps.assets import AssetPin, build_assets_map
 from app.maps.base import Basemap, DataMap, new_map, page_parts
 from app.maps.live import live_assets_layer
-from app.settings import Settings
 from tests.maps.islands import island
 
 URL = re.compile(r"""(?:src|href)=["']([^"']+)["']""")
@@ -41,23 +39,6 @@ def test_a_map_is_an_element_and_its_data_and_no_script_that_runs() -> None:
 
 def test_without_a_basemap_there_is_no_tile_layer() -> None:
     assert island(page_parts(new_map(Basemap(), label="Map")))["basemap"] is None
-
-
-def test_the_basemap_comes_from_the_settings() -> None:
-    settings = Settings(
-        basemap_tile_url="https://tiles.example.org/{z}/{x}/{y}.png",
-        basemap_attribution="&copy; Example",
-    )
-    parts = page_parts(new_map(Basemap.from_settings(settings), label="Map"))
-    assert island(parts)["basemap"] == {
-        "url": "https://tiles.example.org/{z}/{x}/{y}.png",
-        "attribution": "&copy; Example",
-    }
-    assert "\\u0026copy; Example" in parts.html
-
-
-def test_a_blank_basemap_setting_means_none() -> None:
-    assert Basemap.from_settings(Settings(basemap_tile_url="  ")) == Basemap(None, None)
 
 
 def test_marker_stacks_and_live_layers_load_their_scripts_from_this_server() -> None:
@@ -102,14 +83,3 @@ def test_popup_links_stay_on_this_site(href: str) -> None:
     with pytest.raises(ValueError, match="this site only"):
         build_assets_map([AssetPin("Hall", 0, 0, "en", href, "See")], Basemap(), label="M",
                          stack_label="S")  # fmt: skip
-
-
-def test_a_tile_url_needs_an_attribution_and_a_known_scheme() -> None:
-    with pytest.raises(ValidationError, match="ASSETMAP_BASEMAP_ATTRIBUTION is needed"):
-        Settings(basemap_tile_url="https://tiles.example.org/{z}/{x}/{y}.png")
-    with pytest.raises(ValidationError, match="tile URL"):
-        Settings(
-            basemap_tile_url="ftp://tiles.example.org/{z}/{x}/{y}.png", basemap_attribution="x"
-        )
-    local = Settings(basemap_tile_url="/tiles/{z}/{x}/{y}.png", basemap_attribution="x")
-    assert local.basemap_tile_url == "/tiles/{z}/{x}/{y}.png"

@@ -50,14 +50,15 @@ def _data(areas: list[AreaShade], pins: list[GapPin]) -> dict:
     return island(page_parts(m))
 
 
-def test_ten_deciles_run_from_light_least_need_to_dark_most_need() -> None:
+def test_ten_deciles_run_from_dark_most_need_to_light_least_need() -> None:
     def luminance(colour: str) -> float:
         r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
         return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
     assert len(DECILE_COLOURS) == 10 and len(set(DECILE_COLOURS)) == 10
+    # WIMD's way round: decile 1 is the most need, drawn darkest.
     steps = [luminance(decile_colour(d)) for d in range(1, 11)]
-    assert steps == sorted(steps, reverse=True)
+    assert steps == sorted(steps)
     assert decile_colour(None) not in DECILE_COLOURS
 
 
@@ -98,6 +99,36 @@ def test_the_planner_map_has_its_layers_under_a_layer_control() -> None:
     assert shades == [10, 1]
     assert layers[3]["config"]["themes"] == ["food"] and layers[3]["config"]["kinds"] == ["group"]
     assert layers[3]["show"] is False
+
+
+def test_tooltips_show_the_category_in_words_and_the_pattern_follows_its_code() -> None:
+    shade = _shade("W01", -3.3, 1, "well_served", "Splott")
+    words = AreaShade(shade.code, shade.geometry, 1, "well_served",
+                      {**shade.details, "category": "Well served"})  # fmt: skip
+    (feature,) = _data([words], [])["layers"][0]["data"]["features"]
+    assert feature["properties"]["category"] == "Well served"
+    assert feature["properties"]["gap"] == "well_served"
+
+
+def test_the_area_map_can_show_the_assets_near_it() -> None:
+    area = _shade("W01", -3.3, None, None, "Splott")
+    m = build_area_map(area, [], Basemap(), names=NAMES, assets_layer="Community assets nearby")
+    *_, assets = island(page_parts(m))["layers"]
+    assert assets["type"] == "live" and assets["show"] is True
+    assert assets["name"] == "Community assets nearby" and m.layer_control is True
+
+
+def test_the_assets_of_the_theme_are_on_from_the_start_in_one_layer() -> None:
+    areas = [_shade("W01", -3.3, 1, "priority", "Splott")]
+    m = build_planner_map(
+        areas, [], Basemap(), names=NAMES, lang="en", theme="food",
+        asset_layers=[("group", "Groups: Food")], all_assets=("Assets: Food", ["group", "space"]),
+    )  # fmt: skip
+    live = [layer for layer in island(page_parts(m))["layers"] if layer["type"] == "live"]
+    assert [(x["name"], x["show"]) for x in live] == [("Assets: Food", True),
+                                                      ("Groups: Food", False)]  # fmt: skip
+    assert live[0]["config"]["kinds"] == ["group", "space"]
+    assert live[0]["config"]["themes"] == ["food"]
 
 
 def test_area_details_reach_the_map_as_data_exactly() -> None:

@@ -18,8 +18,10 @@ from app.services.needs.indicators import (
     import_indicators,
     indicator_values,
     list_indicators,
+    national_decile,
     need_decile,
     need_percentiles,
+    ranked_among,
 )
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -146,17 +148,29 @@ def test_one_area_alone_is_in_the_middle_and_no_areas_give_nothing() -> None:
     assert need_percentiles({}, False) == {}
 
 
-def test_deciles_cover_tenths_with_10_for_most_need() -> None:
+def test_deciles_cover_tenths_with_1_for_most_need_as_wimd() -> None:
     assert [need_decile(p) for p in (0, 5, 10, 10.01, 50, 89.9, 90.01, 100)] == [
-        1,
-        1,
-        1,
-        2,
-        5,
+        10,
+        10,
+        10,
         9,
-        10,
-        10,
+        6,
+        2,
+        1,
+        1,
     ]
+
+
+def test_national_deciles_are_wimds_own() -> None:
+    wimd = {"unit": "rank", "higher_is_more_need": False,
+            "source": "Welsh Government, Welsh Index of Multiple Deprivation 2019"}  # fmt: skip
+    assert ranked_among(wimd) == 1909
+    assert ranked_among({**wimd, "unit": "score", "higher_is_more_need": True}) is None
+    assert ranked_among({**wimd, "source": "assetmap demo (fictional)"}) is None
+    # ceil(rank * 10 / 1909), as the Cardiff folder derives its `*_decile` columns.
+    assert [national_decile(r, 1909) for r in (1, 190, 191, 1718, 1719, 1909)] == [
+        1, 1, 2, 9, 10, 10,
+    ]  # fmt: skip
 
 
 # ---- WIMD 2019 on the real data ----------------------------------------------------------------
@@ -380,12 +394,13 @@ def test_percentiles_compare_areas_of_the_same_level_only(session: Session, tmp_
     rows = {
         v["area_code"]: (v["need_percentile"], v["decile"]) for v in indicator_values(session, "x")
     }
+    # Deciles as WIMD's run: 1 = most need.
     assert rows == {
-        "L1": (100, 10),
-        "L2": (50, 5),
-        "L3": (0, 1),
-        "M1": (0, 1),
-        "M2": (100, 10),
+        "L1": (100, 1),
+        "L2": (50, 6),
+        "L3": (0, 10),
+        "M1": (0, 10),
+        "M2": (100, 1),
     }
     only = indicator_values(session, "x", level="lsoa", area_codes=["L2"])
     assert [(v["area_code"], v["need_percentile"]) for v in only] == [("L2", 50)]

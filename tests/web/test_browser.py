@@ -1,5 +1,6 @@
 """Pages in a real browser (Debian Chromium): accessible, offline, bilingual, narrow-screen safe."""
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -16,6 +17,8 @@ XSS_NAMES = [
     "`+(window.__xss=3)+` hall",
     "\\`;window.__xss=4;// market",
 ]
+# A result marker's alt text starts with its number in the list.
+NUMBER = re.compile(r"^\d+\. ")
 
 
 def _lang(visit: Visit) -> str:
@@ -61,7 +64,10 @@ def test_a_map_shows_its_markers_with_no_basemap(
     page = visit.go("/search?q=splott")
     markers = page.locator(".leaflet-marker-icon")
     markers.first.wait_for()
-    assert sorted(markers.evaluate_all("els => els.map(e => e.alt)")) == sorted(names)
+    listed = page.locator(".result-name").all_inner_texts()
+    numbered = [f"{n}. {name}" for n, name in enumerate(listed, 1)]
+    assert sorted(markers.evaluate_all("els => els.map(e => e.alt)")) == sorted(numbered)
+    assert sorted(listed) == sorted(names)
     assert page.locator(".leaflet-tile").count() == 0
     box = page.locator(".folium-map").bounding_box()
     assert box is not None and box["height"] > 200
@@ -79,13 +85,16 @@ def test_names_are_shown_exactly_and_never_run(
     assert page.locator(".result-name").all_inner_texts() == XSS_NAMES
     markers = page.locator(".leaflet-marker-icon")
     for marker in markers.all():
-        name = marker.get_attribute("alt")
+        alt = marker.get_attribute("alt") or ""
         marker.hover()
         tooltips = [t.strip() for t in page.locator(".leaflet-tooltip").all_inner_texts()]
-        assert name in tooltips
+        assert alt in tooltips
         marker.click()
+        name = NUMBER.sub("", alt, count=1)  # "3. <name>": its number in the list
         assert name in page.locator(".leaflet-popup-content strong").all_inner_texts()
-    shown = sorted(markers.evaluate_all("els => els.map(e => e.alt)"))
+    shown = sorted(
+        NUMBER.sub("", a, count=1) for a in markers.evaluate_all("els => els.map(e => e.alt)")
+    )
     assert shown == sorted(XSS_NAMES)
     assert page.evaluate("window.__xss") is None
     assert visit.errors == []
@@ -136,13 +145,14 @@ def test_an_unreachable_basemap_still_shows_the_markers(
     browser: Browser, settings: Settings, add_assets: Callable[..., list[int]]
 ) -> None:
     add_assets({"name_en": "Splott lunch club", "search_text": "splott lunch club"})
-    tiles = {"basemap_tile_url": "https://tiles.invalid/{z}/{x}/{y}.png",
-             "basemap_attribution": "Tiles &copy; Nobody"}  # fmt: skip
+    tiles = {"basemap": "https://tiles.invalid/{z}/{x}/{y}.png",
+             "basemap_attribution": "Tiles © Nobody"}  # fmt: skip
     with serve(settings.model_copy(update=tiles)) as live:
         visit = open_visit(browser, live.url)
         try:
             page = visit.go("/search?q=splott")
-            assert page.locator(".leaflet-marker-icon").get_attribute("alt") == "Splott lunch club"
+            marker = page.locator(".leaflet-marker-icon")
+            assert marker.get_attribute("alt") == "1. Splott lunch club"
             page.wait_for_load_state("networkidle")
             assert visit.elsewhere and all(
                 u.startswith("https://tiles.invalid/") for u in visit.elsewhere

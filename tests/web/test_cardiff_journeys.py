@@ -27,10 +27,11 @@ LSOA = "W01001941"  # the LSOA holding CF10 1AA
 # Per language: the words a person reads on the way.
 WORDS = {
     "": {"search": "Search", "sign_in": "Sign in", "add": "Add an asset", "save": "Save",
-         "services": "Services", "authority": "Cardiff", "query": "Cardiff"},
+         "services": "Services", "authority": "Cardiff", "query": "Cardiff",
+         "all_assets": "Community assets: Health and wellbeing"},
     "/cy": {"search": "Chwilio", "sign_in": "Mewngofnodi", "add": "Ychwanegu ased",
             "save": "Cadw", "services": "Gwasanaethau", "authority": "Caerdydd",
-            "query": "Caerdydd"},
+            "query": "Caerdydd", "all_assets": "Asedau cymunedol: Iechyd a llesiant"},
 }  # fmt: skip
 
 
@@ -56,9 +57,13 @@ def test_a_resident_finds_what_is_near_a_cardiff_postcode(
     page.locator(".folium-map .leaflet-marker-icon").first.wait_for()
     # The map shows the same results as the list: a marker each, or a numbered stack where
     # markers would overlap.
-    single = page.locator(".folium-map img.leaflet-marker-icon").count()
+    single = page.locator(".folium-map img.result-marker").count()
+    assert page.locator(".folium-map img.searched-here").count() == 1
     stacked = sum(
-        int(n) for n in page.locator(".folium-map .live-cluster [aria-hidden]").all_inner_texts()
+        int(n or 0)
+        for n in page.locator(".folium-map .live-cluster [data-count]").evaluate_all(
+            "els => els.map(e => e.dataset.count)"
+        )
     )
     assert single + stacked == results.count()
     assert axe_violations(page) == []
@@ -89,7 +94,10 @@ def test_a_planner_reads_need_beside_assets_across_cardiff(
     assert page.locator(".planner-table tbody tr").count() == lsoas == 214
     assert axe_violations(page) == []
     page.locator(".leaflet-control-layers").first.hover()
-    page.locator(".leaflet-control-layers-overlays label", has_text=words["services"]).click()
+    # The theme's assets of every kind are on from the start: only the services, please.
+    overlays = page.locator(".leaflet-control-layers-overlays label")
+    overlays.filter(has_text=words["all_assets"]).click()
+    overlays.filter(has_text=words["services"]).click()
     page.locator(".live-cluster").first.wait_for()
     shown = sum(int(t) for t in page.locator(".live-cluster").all_inner_texts())
     public_services = cardiff.scalar(

@@ -5,7 +5,8 @@ its path has a parameter not in PATH_VALUES: then the test fails and says so). E
 area, deficit, suggestion and report name is taken from an XSS payload corpus; on each page:
 axe-core finds 0 WCAG 2.2 A/AA violations, no payload runs (window.__xss stays unset, no script
 error), no request leaves the server, and the payloads that the page shows are shown exactly.
-Connector pages are visited signed in as the connector whose patch holds the payload assets.
+Connector pages are visited signed in as the connector whose patch holds the payload assets,
+admin pages as an admin (the connector's name is a payload too).
 """
 
 import importlib
@@ -23,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import app.web as web
-from app.models import Area, AssetArea, Deficit
+from app.models import Area, AssetArea, Deficit, User
 from app.services.demo import load_demo
 from app.services.needs.areas import assign_all_assets
 from app.web.routing import PageRouter
@@ -57,13 +58,17 @@ class World:
     pending_id: int
     connector_email: str
     area_code: str
+    deficit_id: int = 0
+    admin_email: str = ""
+    user_id: int = 0
 
 
 @pytest.fixture
 def world(session: Session, make_user: Callable[..., Any]) -> World:
     result = load_demo(session)
     assert result.ok
-    for deficit, name in zip(session.scalars(select(Deficit)).all(), XSS_CORPUS, strict=False):
+    deficits = session.scalars(select(Deficit).order_by(Deficit.id)).all()
+    for deficit, name in zip(deficits, XSS_CORPUS, strict=False):
         deficit.title_en = name
     rows = [
         {"kind": KINDS[i % len(KINDS)], "name_en": name, "name_cy": name if i % 2 else None,
@@ -89,19 +94,34 @@ def world(session: Session, make_user: Callable[..., Any]) -> World:
     areas[0].name_en, areas[0].name_cy = XSS_CORPUS[0], XSS_CORPUS[1]
     session.commit()
     make_user("connector", patch=[a.code for a in areas], password=PASSWORD)
-    return World(ids, pending, "connector1@example.org", areas[0].code)
+    make_user("admin", password=PASSWORD)
+    connector = session.scalars(select(User).where(User.email == "connector1@example.org")).one()
+    connector.display_name = XSS_CORPUS[2]
+    session.commit()
+    return World(
+        ids,
+        pending,
+        "connector1@example.org",
+        areas[0].code,
+        deficits[0].id,
+        admin_email="admin2@example.org",
+        user_id=connector.id,
+    )
 
 
 # Values for the path parameters of pages; a page with another parameter fails the test.
 PATH_VALUES: dict[str, Callable[[World], object]] = {
     "asset_id": lambda w: w.asset_ids[7],  # named with template tags
     "code": lambda w: w.area_code,
+    "deficit_id": lambda w: w.deficit_id,  # titled with a script tag
+    "user_id": lambda w: w.user_id,  # the connector, named with a payload
 }
 # Query strings that make a page show what it is for (results, a chosen place).
 QUERIES = {"/search": "?q=payload", "/embed": f"?bbox={POINT[0] - 0.005},{POINT[1] - 0.008},"
            f"{POINT[0] + 0.035},{POINT[1] + 0.004}"}  # fmt: skip
-# Pages that are not pages to look at: a sign-out is a form post, a download a file.
-NOT_VISITED = {"/sign-out"}
+# Not pages to look at: a sign-out is a form post, and the planner table as CSV a download
+# (tested in tests/web/test_planner_answer.py).
+NOT_VISITED = {"/sign-out", "/planner/areas.csv"}
 
 
 def page_routers() -> list[PageRouter]:
@@ -155,13 +175,17 @@ def test_every_page_is_accessible_and_runs_nothing_it_shows(
     paths = page_paths()
     assert {"/", "/search", "/assets/{asset_id}", "/planner", "/areas/{code}"} <= set(paths)
     visit = open_visit(browser, web.url)
-    signed_in = False
+    signed_in_as = ""
     problems: dict[str, Any] = {}
     try:
         for template in paths:
-            if template.startswith("/connector") and not signed_in:
+            # Admin pages as the admin; connector pages as the connector of the payloads.
+            if template.startswith("/admin") and signed_in_as != "admin":
+                sign_in_as(visit, world.admin_email)
+                signed_in_as = "admin"
+            elif template.startswith("/connector") and signed_in_as != "connector":
                 sign_in_as(visit, world.connector_email)
-                signed_in = True
+                signed_in_as = "connector"
             path = ("/cy" if lang == "cy" else "") + path_for(template, world)
             page = visit.go(path)
             page.wait_for_load_state("networkidle")

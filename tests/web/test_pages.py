@@ -169,9 +169,26 @@ def test_nothing_outside_the_static_folder_is_served(client: TestClient, path: s
 
 
 def test_pages_may_load_tiles_from_the_basemap_host_only(settings: Settings) -> None:
-    tiles = {"basemap_tile_url": "https://{s}.tiles.example.org/{z}/{x}/{y}.png",
+    tiles = {"basemap": "https://{s}.tiles.example.org/{z}/{x}/{y}.png",
              "basemap_attribution": "x"}  # fmt: skip
     with TestClient(create_app(settings.model_copy(update=tiles))) as client:
         policy = client.get("/").headers["content-security-policy"]
     img_src = next(d for d in policy.split("; ") if d.startswith("img-src"))
     assert img_src == "img-src 'self' data: https://*.tiles.example.org"
+    assert policy.count("tiles.example.org") == 1
+
+
+def test_pages_with_openstreetmap_may_load_its_tiles_and_nothing_else(settings: Settings) -> None:
+    with TestClient(create_app(settings.model_copy(update={"basemap": "osm"}))) as client:
+        page = client.get("/search", params={"q": "x"})
+        data = client.get("/api/v1/themes")
+    policy = page.headers["content-security-policy"]
+    directives = [d.split() for d in policy.split("; ")]
+    hosts = [(d[0], s) for d in directives for s in d[1:] if "://" in s]
+    assert hosts == [("img-src", "https://tile.openstreetmap.org")]
+    assert "openstreetmap" not in data.headers["content-security-policy"]
+
+
+def test_without_a_basemap_pages_name_no_other_host(client: TestClient) -> None:
+    policy = client.get("/").headers["content-security-policy"]
+    assert "://" not in policy

@@ -63,33 +63,39 @@ def add_people(session: Session, count: int, theme: str, name: str) -> None:
 
 def rows(html: str) -> dict[str, list[str]]:
     """The planner table: area code -> its cells (after the area's name)."""
-    body = html.split('<table class="planner-table">', 1)[1].split("</table>", 1)[0]
+    body = html.split('<table class="planner-table" data-sortable>', 1)[1].split("</table>", 1)[0]
     found = {}
-    for row in re.findall(r"<tr><th scope=\"row\">(.*?)</tr>", body, re.S):
+    for row in re.findall(r"<tr[^>]*><th scope=\"row\">(.*?)</tr>", body, re.S):
         cells = re.findall(r"<td>(.*?)</td>", row)
         found[cells[0]] = cells[1:]
     return found
 
 
-def test_the_planner_lists_every_area_before_its_map(client: TestClient, demo: Session) -> None:
+def test_the_planner_leads_with_its_map_then_lists_every_area(
+    client: TestClient, demo: Session
+) -> None:
     response = client.get("/planner")
     assert response.status_code == 200
     html = response.text
     table = rows(html)
     assert len(table) == DEMO_AREAS
-    _value, decile, category, assets, people = table[SEA_VIEW]
-    assert assets.isdigit() and people == "fewer than 5"
+    _value, decile, category, in_area, within, people = table[SEA_VIEW]
+    assert in_area.isdigit() and within.isdigit() and people == "fewer than 5"
     assert 1 <= int(decile) <= 10 and category in {
         "Priority", "Strength to build on", "Well served", "Lower need"
     }  # fmt: skip
-    assert html.index('class="planner-table"') < html.index('class="folium-map"')
+    # The map and the answer (summary, priority areas) first; the table after them.
+    assert html.index('class="folium-map"') < html.index('id="priority-heading"')
+    assert html.index('id="priority-heading"') < html.index('class="planner-table"')
     assert html.count("<h1>") == 1
-    # The legend is words, not only colours; the layer control and asset layers are there.
-    assert "10: most need" in html and "1: least need" in html
+    # The legend is words, not only colours (WIMD's way round: 1 = most need); the layer
+    # control and asset layers are there.
+    assert "1: most need" in html and "10: least need" in html
     assert "High need and no assets of the theme nearby" in html
     data = page_island(html)
     assert data["layerControl"] is True
-    assert [layer["type"] for layer in data["layers"]].count("live") == 6
+    # One layer of every kind of the theme's assets, on; one per kind, off.
+    assert [layer["type"] for layer in data["layers"]].count("live") == 7
     # The asset layers bring their own styles (their clusters were bare numbers without).
     assert html.count('href="/static/css/live-layer.css"') == 1
     assert "/static/vendor/leaflet/leaflet.js" in html
@@ -102,7 +108,8 @@ def test_the_planner_follows_the_choices_in_the_form(client: TestClient, demo: S
     ).text
     assert '<option value="aberllyn_loneliness_rank" selected>' in html
     assert '<option value="loneliness_befriending" selected>' in html
-    assert "Assets: Loneliness and befriending" in html
+    assert "Loneliness and befriending assets in the area" in html
+    assert "Loneliness and befriending assets within 800 m" in html
     live = [layer for layer in page_island(html)["layers"] if layer["type"] == "live"]
     assert live and all(x["config"]["themes"] == ["loneliness_befriending"] for x in live)
     assert '<label for="indicator">' in html and '<button type="submit"' in html
@@ -112,7 +119,7 @@ def test_the_planner_in_welsh(client: TestClient, demo: Session) -> None:
     html = client.get("/cy/planner").text
     assert '<html lang="cy">' in html
     assert "<h1>Map anghenion ac asedau</h1>" in html
-    assert "10: yr angen mwyaf" in html and "Haenau" in html
+    assert "1: yr angen mwyaf" in html and "Haenau" in html
     assert 'action="/cy/planner"' in html and 'href="/cy/areas/X01000001"' in html
     assert "Blaenoriaeth" in html or "Llai o angen" in html
 
@@ -197,7 +204,8 @@ def test_the_planner_on_cardiff_is_small_and_holds_every_area(
     table = rows(html)
     assert len(table) == cardiff == 214
     need = page_island(html)["layers"][0]
-    assert [f["properties"]["code"] for f in need["data"]["features"]] == list(table)
+    # The table is sorted by priority; the map holds the same areas.
+    assert sorted(f["properties"]["code"] for f in need["data"]["features"]) == sorted(table)
     deciles = [int(cells[1]) for cells in table.values()]
     assert set(deciles) == set(range(1, 11))
     assert not re.search(r"\d\.\d{6,}", json.dumps(need["data"]))
@@ -214,8 +222,9 @@ def test_an_area_profile(client: TestClient, demo: Session) -> None:
     assert "Community assets in this area" in html and "Nearest asset of each theme" in html
     assert re.search(r"<td>\d[\d.,]* (m|km)</td>", html)
     assert html.index("planner-table") < html.index('class="folium-map"')
-    outline, gaps = page_island(html)["layers"]
+    outline, gaps, assets = page_island(html)["layers"]
     assert outline["data"]["features"][0]["geometry"]["coordinates"] and gaps["pins"]
+    assert assets["type"] == "live" and assets["show"] is True
 
 
 def test_an_area_profile_in_welsh_falls_back_visibly(
@@ -229,7 +238,8 @@ def test_an_area_profile_in_welsh_falls_back_visibly(
     html = client.get(f"/cy/areas/{SEA_VIEW}").text
     assert '<html lang="cy">' in html
     fallback = '<span class="fallback">(yn Saesneg)</span>'
-    assert f'<h1><span lang="en">Sea View, Aberllyn</span> {fallback}</h1>' in html
+    # The English name is marked as English; the gazetteer place it lies near is in Welsh.
+    assert f'<h1><span lang="en">Sea View, Aberllyn</span> {fallback}, ger Môr-lan</h1>' in html
     assert "Poblogaeth" in html and "Yr ased agosaf ym mhob thema" in html
 
 
@@ -272,7 +282,7 @@ def test_each_page_links_its_print_view(client: TestClient, demo: Session) -> No
 
 def test_the_print_css_is_for_a4(client: TestClient) -> None:
     css = client.get("/static/css/planner.css").text
-    assert "@page { size: A4; margin: 12mm; }" in css
+    assert "@page { size: A4 landscape; margin: 10mm; }" in css
     block = css.split("@media print", 1)[1]
     for hidden in (".site-nav", "form", ".leaflet-control-container"):
         assert hidden in block

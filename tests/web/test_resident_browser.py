@@ -108,11 +108,15 @@ def test_use_my_location_searches_near_a_rounded_point_or_says_it_cannot(
             button.click()
         url = urlsplit(page.url)
         assert url.path == "/cy/search"
-        assert parse_qs(url.query) == {"near": ["51.481,-3.157"], "theme": ["food"]}
+        assert parse_qs(url.query) == {
+            "near": ["51.481,-3.157"], "theme": ["food"], "radius": ["1000"],
+        }  # fmt: skip
         names = page.locator(".result-name").all_inner_texts()
         assert names == ["Next door cafe", "Round the corner"]
-        markers = page.locator(".leaflet-marker-icon").evaluate_all("ms => ms.map(m => m.alt)")
-        assert sorted(markers) == sorted(names)
+        markers = page.locator(".result-marker").evaluate_all("ms => ms.map(m => m.alt)")
+        assert sorted(markers) == sorted(f"{n}. {name}" for n, name in enumerate(names, 1))
+        searched = page.locator(".searched-here")
+        assert searched.get_attribute("alt") == "Fe chwilioch chi o\u2019r fan hon (eich lleoliad)"
         assert visit.errors == [] and visit.elsewhere == []
     finally:
         visit.context.close()

@@ -29,13 +29,18 @@ def mapped(html: str) -> list[str]:
     """The names of the map's markers (their alt text), from the map's data."""
     if "map-data" not in html:
         return []
-    return [pin["name"] for layer in page_island(html)["layers"] for pin in layer["pins"]]
+    return [pin["name"] for pin in _pins(html)]
 
 
 def popup_links(html: str) -> list[tuple[str, str]]:
     """The (href, text) of the links in the map's popups."""
-    pins = [pin for layer in page_island(html)["layers"] for pin in layer["pins"]]
-    return [(pin["href"], pin["linkText"]) for pin in pins if pin["href"]]
+    return [(pin["href"], pin["linkText"]) for pin in _pins(html) if pin["href"]]
+
+
+def _pins(html: str) -> list[dict[str, Any]]:
+    """The map's asset markers (not the marker of the point searched from)."""
+    layers = page_island(html)["layers"]
+    return [pin for layer in layers if layer["type"] == "markers" for pin in layer["pins"]]
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from app.models import Area, Asset, AssetArea, AuditEvent, Report
 from app.models.base import utcnow
+from app.schemas.assets import AssetRecord
 from app.schemas.moderation import (
     SUGGESTION_SOURCE,
     AssetDecision,
@@ -31,11 +32,18 @@ SUGGEST_ACTION = "suggest"
 STATUS_OF_DECISION = {"publish": "published", "reject": "rejected"}
 
 
+class SuggestionRecord(AssetRecord):
+    """A pending suggestion: the asset record, who suggested it and their note."""
+
+    suggested_by: str | None
+    note: str | None
+
+
 @dataclass
 class Queue:
-    """What waits for a connector: pending suggestions (asset records) and open reports."""
+    """What waits for a connector: pending suggestions and open reports."""
 
-    suggestions: list[dict[str, Any]]
+    suggestions: list[SuggestionRecord]
     reports: list[tuple[Report, str | None]]  # with the name of the asset
 
 
@@ -141,9 +149,9 @@ def queue(
     suggestions = []
     for asset_id in suggestion_ids:
         record = asset_service.get_asset(session, viewer=viewer, asset_id=asset_id)
-        record["suggested_by"] = record["created_by"]
-        record["note"] = notes.get(asset_id)
-        suggestions.append(record)
+        suggestions.append(
+            SuggestionRecord(**record, suggested_by=record["created_by"], note=notes.get(asset_id))
+        )
     rows = session.execute(
         select(Report, Asset.name_en, Asset.name_cy)
         .join(Asset, Asset.id == Report.asset_id)

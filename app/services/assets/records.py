@@ -4,16 +4,23 @@ import base64
 import binascii
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.models import PERSON_KINDS, Asset, AssetTheme
 from app.models.base import utcnow
-from app.schemas.assets import AssetCreate, AssetUpdate, fold
+from app.schemas.assets import (
+    ASSET_FIELDS,
+    AUDITED_FIELDS,
+    AssetCreate,
+    AssetRecord,
+    AssetUpdate,
+    fold,
+)
 from app.schemas.people import ConsentIn
 from app.services import audit
 from app.services.assets import versions
@@ -44,6 +51,8 @@ class AssetFilters:
     kinds: tuple[str, ...] = ()
     themes: tuple[str, ...] = ()
     q: str | None = None
+    # Themes whose label the words of `q` name ("food", "bwyd"): their assets match `q` too.
+    q_themes: tuple[str, ...] = ()
     bbox: BBox | None = None
     near: Near | None = None
     statuses: tuple[str, ...] = ()
@@ -53,7 +62,7 @@ class AssetFilters:
 class AssetPage:
     """One page of asset records and the cursor of the next page (None: last page)."""
 
-    records: list[dict[str, Any]]
+    records: list[AssetRecord]
     next_cursor: str | None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -94,39 +103,13 @@ def decode_cursor(cursor: str, *, near: bool) -> list[Any]:
 
 
 def _columns(backend: SpatialBackend) -> list[Any]:
-    return [
-        Asset.id,
-        Asset.kind,
-        Asset.name_en,
-        Asset.name_cy,
-        Asset.description_en,
-        Asset.description_cy,
-        backend.x(Asset.location).label("lon"),
-        backend.y(Asset.location).label("lat"),
-        Asset.service_area,
-        Asset.address,
-        Asset.postcode,
-        Asset.email,
-        Asset.phone,
-        Asset.website,
-        Asset.opening_hours,
-        Asset.accessibility,
-        Asset.languages,
-        Asset.status,
-        Asset.last_verified_at,
-        Asset.source,
-        Asset.source_id,
-        Asset.version,
-        Asset.created_at,
-        Asset.updated_at,
-        Asset.created_by,
-        Asset.updated_by,
-        Asset.consent_recorded_by,
-        Asset.consent_recorded_at,
-        Asset.consent_expires_at,
-        Asset.moderation_reason,
-        _theme_list(backend),
-    ]
+    """The SELECT list of an AssetRecord, in its order."""
+    computed = {
+        "lon": backend.x(Asset.location).label("lon"),
+        "lat": backend.y(Asset.location).label("lat"),
+        "themes": _theme_list(backend),
+    }
+    return [computed[name] if name in computed else getattr(Asset, name) for name in ASSET_FIELDS]
 
 
 def _where(backend: SpatialBackend, viewer: Viewer, filters: AssetFilters) -> list[Any]:
@@ -147,7 +130,11 @@ def _where(backend: SpatialBackend, viewer: Viewer, filters: AssetFilters) -> li
             + fold(filters.q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             + "%"
         )
-        conditions.append(Asset.search_text.like(pattern, escape="\\"))
+        matches: ColumnElement[bool] = Asset.search_text.like(pattern, escape="\\")
+        if filters.q_themes:
+            themed = select(AssetTheme.asset_id).where(AssetTheme.theme_code.in_(filters.q_themes))
+            matches = or_(matches, Asset.id.in_(themed))
+        conditions.append(matches)
     if filters.bbox:
         conditions.append(backend.in_bbox(TABLE, Asset.location, Asset.id, filters.bbox))
     if filters.near:
@@ -197,14 +184,15 @@ def _theme_list(backend: SpatialBackend) -> Any:
 THEME_SEPARATOR = ";"
 
 
-def _records(session: Session, rows: list[Any]) -> list[dict[str, Any]]:
+def asset_records(rows: list[Any]) -> list[AssetRecord]:
+    """Rows of build_list_query (or get_asset's SELECT) as records."""
     records = []
     for row in rows:
-        record = dict(row._mapping)
-        record["service_area"] = geometry_from_db(record["service_area"])
-        themes = record["themes"]
-        record["themes"] = sorted(themes.split(THEME_SEPARATOR)) if themes else []
-        records.append(record)
+        values = dict(row._mapping)
+        values["service_area"] = geometry_from_db(values["service_area"])
+        themes = values["themes"]
+        values["themes"] = sorted(themes.split(THEME_SEPARATOR)) if themes else []
+        records.append(cast(AssetRecord, values))
     return records
 
 
@@ -220,7 +208,7 @@ def list_assets(
     stmt = build_list_query(session, viewer=viewer, filters=filters, limit=limit, cursor=cursor)
     rows = list(session.execute(stmt))
     more = len(rows) > limit
-    records = _records(session, rows[:limit])
+    records = asset_records(rows[:limit])
     next_cursor = None
     if more and records:
         last = records[-1]
@@ -252,7 +240,7 @@ def extent_of_assets(
 
 def iter_assets(
     session: Session, *, viewer: Viewer, filters: AssetFilters | None = None, batch: int = 1000
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[AssetRecord]:
     """Every visible asset matching the filters, by id, fetched a page at a time (for exports)."""
     filters = filters or AssetFilters()
     cursor = None
@@ -264,14 +252,14 @@ def iter_assets(
         cursor = page.next_cursor
 
 
-def get_asset(session: Session, *, viewer: Viewer, asset_id: int) -> dict[str, Any]:
+def get_asset(session: Session, *, viewer: Viewer, asset_id: int) -> AssetRecord:
     """One visible asset record; NotFound if it does not exist or the viewer may not see it."""
     backend = _backend(session)
     stmt = select(*_columns(backend)).where(Asset.id == asset_id, visible_assets(viewer))
     rows = list(session.execute(stmt))
     if not rows:
         raise NotFound(f"asset {asset_id} not found")
-    return _records(session, rows)[0]
+    return asset_records(rows)[0]
 
 
 # ---- writes ------------------------------------------------------------------------------------
@@ -291,25 +279,7 @@ def _snapshot(asset: Asset) -> dict[str, Any]:
     return values
 
 
-AUDITED_COLUMNS = (
-    "kind",
-    "name_en",
-    "name_cy",
-    "description_en",
-    "description_cy",
-    "address",
-    "postcode",
-    "email",
-    "phone",
-    "website",
-    "opening_hours",
-    "accessibility",
-    "languages",
-    "status",
-    "last_verified_at",
-    "source",
-    "source_id",
-)
+AUDITED_COLUMNS = AUDITED_FIELDS
 
 
 def _check_themes(session: Session, codes: list[str]) -> list[str]:
@@ -473,6 +443,18 @@ def archive_asset(
         asset.status = "archived"
         sync_theme_points(asset)
         return _finish_update(session, viewer, asset, before, "archive")
+
+
+def mark_checked(
+    session: Session, *, viewer: Viewer, asset_id: int, expected_version: int | None
+) -> Asset:
+    """Record that someone checked the asset today (it exists and its details are right):
+    `last_verified_at` becomes now, through the same versioned, audited write as any change."""
+    with versions.refused_if_stale(f"asset {asset_id}"):
+        asset = _editable(session, viewer, asset_id, expected_version)
+        before = _snapshot(asset)
+        asset.last_verified_at = utcnow()
+        return _finish_update(session, viewer, asset, before, "check")
 
 
 def _finish_update(

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Theme, ThemeRelation
+from app.schemas.assets import fold
 from app.schemas.codes import theme_code_problem
 from app.settings import PROJECT_DIR
 
@@ -127,3 +128,29 @@ def related_codes(session: Session, code: str) -> list[str]:
         select(ThemeRelation.related_code).where(ThemeRelation.theme_code == code)
     )
     return [code, *sorted(set(related) - {code})]
+
+
+# Words in theme labels that say nothing about the theme ("Food and drink", "Tai a gwaith").
+_LABEL_STOP_WORDS = frozenset({"and", "the", "of", "for", "a", "ac", "ar", "y", "yr", "r", "i"})
+
+
+def themes_named(session: Session, words: str) -> tuple[str, ...]:
+    """Active themes whose English or Welsh label the words name: the whole label ('older
+    people', 'pobl hyn'), its start, or one of its words from 3 letters on ('food', 'bwyd',
+    'health'), accents and case folded."""
+    wanted = " ".join(fold(words).split())
+    if not wanted:
+        return ()
+    found = []
+    for theme in list_themes(session):
+        for label in (theme.label_en, theme.label_cy):
+            folded = " ".join(fold(label).replace("'", " ").split())
+            label_words = [w for w in folded.split() if w not in _LABEL_STOP_WORDS]
+            if folded == wanted or (
+                len(wanted) >= 3
+                and wanted not in _LABEL_STOP_WORDS
+                and (folded.startswith(wanted) or any(w.startswith(wanted) for w in label_words))
+            ):
+                found.append(theme.code)
+                break
+    return tuple(found)

@@ -5,7 +5,7 @@ person-linked kinds never reach a file. The files carry what the API shows (ids,
 timestamps included), and `assetmap import assets` reads each of them back unchanged.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,7 +64,7 @@ def export_assets(
     return ExportResult(path=path, format=kind, count=count)
 
 
-def write_geojson(path: Path, records: Iterable[dict[str, Any]]) -> int:
+def write_geojson(path: Path, records: Iterable[Mapping[str, Any]]) -> int:
     """An RFC 7946 FeatureCollection, one feature per line (diffable), streamed."""
     count = 0
 
@@ -79,12 +79,12 @@ def write_geojson(path: Path, records: Iterable[dict[str, Any]]) -> int:
     return count
 
 
-def write_csv(path: Path, records: Iterable[dict[str, Any]]) -> int:
+def write_csv(path: Path, records: Iterable[Mapping[str, Any]]) -> int:
     """The API's CSV (app.schemas.tabular: same columns, same formula guard), streamed."""
     return write_csv_file(path, CSV_COLUMNS, records, to_row=asset_row)
 
 
-def write_gpkg(path: Path, records: Iterable[dict[str, Any]]) -> int:
+def write_gpkg(path: Path, records: Iterable[Mapping[str, Any]]) -> int:
     """A GeoPackage with one point layer `assets` (EPSG:4326) and the CSV columns as text."""
     geometries: list[bytes] = []
     columns: dict[str, list[Any]] = {name: [] for name in GPKG_COLUMNS}

@@ -1,7 +1,8 @@
 """Planning analysis: assets beside need, area by area (gap analysis and coverage)."""
 
+from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from pyproj import Geod
@@ -17,6 +18,7 @@ from app.spatial.geometry import geometry_from_db
 
 GEOD = Geod(ellps="WGS84")
 CATEGORIES = ("priority", "strength", "well_served", "low_need")
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -70,31 +72,43 @@ def counts_in_areas(session: Session, *, level: str, theme: str) -> dict[int, in
 def counts_within(session: Session, *, level: str, theme: str, distance_m: float) -> dict[int, int]:
     """Public assets of the theme within distance_m (geodesic, WGS84) of each area's centroid.
 
-    The theme's public points are read once from the covering index of asset_themes (however
-    many assets of other themes there are), gathered by the database into one value, and
-    paired with the centroids in memory (nearby.near_counts). Areas with none are left out."""
+    Areas with none are left out; see `counts_near`."""
     backend = backend_of(session)
     centroids = session.execute(
         select(Area.id, backend.x(Area.centroid), backend.y(Area.centroid)).where(
             Area.level == level
         )
     ).all()
-    if not centroids:
+    centres = [(int(i), float(x), float(y)) for i, x, y in centroids]
+    return counts_near(session, centres, theme=theme, distance_m=distance_m)
+
+
+def counts_near(
+    session: Session, centres: Sequence[tuple[K, float, float]], *, theme: str, distance_m: float
+) -> dict[K, int]:
+    """Public assets of the theme within distance_m (geodesic, WGS84) of each (key, lon, lat).
+
+    The theme's public points are read once from the covering index of asset_themes (however
+    many assets of other themes there are), gathered by the database into one value, and
+    paired with the centres in memory (nearby.near_counts). Centres with none are left out."""
+    if not centres:
         return {}
+    backend = backend_of(session)
     lon, lat = backend.point_arrays(
         session.connection(),
         AssetTheme.lon,
         AssetTheme.lat,
         [AssetTheme.theme_code == theme, AssetTheme.public == true()],
     )
-    ids = [c[0] for c in centroids]
-    cx = np.array([c[1] for c in centroids], dtype=np.float64)
-    cy = np.array([c[2] for c in centroids], dtype=np.float64)
+    keys = [c[0] for c in centres]
+    cx = np.array([c[1] for c in centres], dtype=np.float64)
+    cy = np.array([c[2] for c in centres], dtype=np.float64)
     counts = near_counts(cx, cy, lon, lat, distance_m)
-    return {area_id: int(n) for area_id, n in zip(ids, counts.tolist(), strict=True) if n}
+    return {key: int(n) for key, n in zip(keys, counts.tolist(), strict=True) if n}
 
 
-def _check(session: Session, p: GapParameters) -> tuple[Indicator, Theme]:
+def check_parameters(session: Session, p: GapParameters) -> tuple[Indicator, Theme]:
+    """The indicator and theme of a gap analysis; InvalidInput for an unknown one."""
     if p.level not in LEVELS:
         raise InvalidInput(("query", "level"), f"unknown level; one of {', '.join(LEVELS)}")
     indicator = session.get(Indicator, p.indicator)
@@ -119,7 +133,7 @@ def gap_analysis(
     session: Session, p: GapParameters, *, with_geometry: bool = False
 ) -> dict[str, Any]:
     """One row per area of the level with a value of the indicator: need beside assets."""
-    indicator, theme = _check(session, p)
+    indicator, theme = check_parameters(session, p)
     columns = [
         Area.id,
         Area.code,

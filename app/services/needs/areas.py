@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
@@ -389,3 +389,14 @@ def list_areas(
     if after:
         stmt = stmt.where(Area.code > after)
     return list(session.scalars(stmt))
+
+
+def count_areas(session: Session, *, level: str | None, bbox: BBox | None) -> int:
+    """How many areas (of one level, intersecting a bbox) there are."""
+    backend = backend_of(session)
+    stmt = select(func.count()).select_from(Area)
+    if level:
+        stmt = stmt.where(Area.level == level)
+    if bbox:
+        stmt = stmt.where(backend.in_bbox("areas", Area.geom, Area.id, bbox))
+    return int(session.scalar(stmt) or 0)

@@ -24,14 +24,17 @@ from app.services.imports.indicators import (
 
 __all__ = [
     "METHOD",
+    "NATIONAL_RANKINGS",
     "IndicatorImportReport",
     "IndicatorProblem",
     "get_indicator",
     "import_indicators",
     "indicator_values",
     "list_indicators",
+    "national_decile",
     "need_decile",
     "need_percentiles",
+    "ranked_among",
     "read_meta",
 ]
 
@@ -39,9 +42,9 @@ K = TypeVar("K", bound=Hashable)
 METHOD = (
     "need_percentile ranks the areas of one level that have a value, from least need (0) to "
     "most need (100), honouring the indicator's direction; tied values share their mid-rank: "
-    "100 * (mid-rank - 1) / (areas - 1). decile = ceil(need_percentile / 10), at least 1 "
-    "(10 = the 10% of these areas with most need). These are relative to the areas imported, "
-    "not to the publisher's own national deciles."
+    "100 * (mid-rank - 1) / (areas - 1). decile = 11 - ceil(need_percentile / 10), from 1 to 10 "
+    "(1 = the 10% of these areas with most need, as WIMD's deciles run). These are relative to "
+    "the areas imported, not to the publisher's own national deciles."
 )
 
 
@@ -75,8 +78,27 @@ def need_percentiles(values: Mapping[K, float], higher_is_more_need: bool) -> di
 
 
 def need_decile(percentile: float) -> int:
-    """The need decile (1-10, 10 = most need) of a need percentile: ceil(p / 10), at least 1."""
-    return min(10, max(1, math.ceil(percentile / 10)))
+    """The need decile of a need percentile among the areas compared, as WIMD's deciles run:
+    1 = the tenth with most need, 10 = the tenth with least (11 - ceil(p / 10), within 1-10)."""
+    return 11 - min(10, max(1, math.ceil(percentile / 10)))
+
+
+# Published rankings of every small area of a nation, by the indicator's source: an indicator of
+# unit "rank" (lower = more need) from one of these holds national ranks, so its deciles can be
+# the publisher's own (WIMD: ranks 1-1,909 of all Welsh LSOAs, decile = ceil(rank * 10 / 1,909)).
+NATIONAL_RANKINGS = {"Welsh Government, Welsh Index of Multiple Deprivation 2019": 1909}
+
+
+def ranked_among(record: Mapping[str, Any]) -> int | None:
+    """How many areas an indicator's values rank nationally (None: not a national ranking)."""
+    if record.get("unit") != "rank" or record.get("higher_is_more_need"):
+        return None
+    return NATIONAL_RANKINGS.get(str(record.get("source") or ""))
+
+
+def national_decile(rank: float, of: int) -> int:
+    """The national decile of a rank among `of` areas: 1 = the most deprived tenth."""
+    return min(10, max(1, math.ceil(rank * 10 / of)))
 
 
 # ---- reads -------------------------------------------------------------------------------------

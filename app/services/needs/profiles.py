@@ -1,9 +1,8 @@
 """Area profiles: one area's needs, assets, nearest assets by theme, and reported gaps."""
 
-import math
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from app.models import Area, Asset, AssetArea, AssetTheme, Indicator, IndicatorValue, Theme
@@ -11,7 +10,12 @@ from app.schemas.deficits import deficit_json
 from app.services.assets.visibility import ANONYMOUS, visible_assets
 from app.services.needs.areas import get_area
 from app.services.needs.deficits import deficits_near
-from app.services.needs.indicators import need_percentiles
+from app.services.needs.indicators import (
+    national_decile,
+    need_decile,
+    need_percentiles,
+    ranked_among,
+)
 from app.services.people.disclosure import METHOD, people_counts
 from app.spatial import backend_of
 from app.spatial.geometry import geometry_from_db
@@ -48,10 +52,20 @@ def _indicators(session: Session, area: Area) -> list[dict[str, Any]]:
                 "rank": rank,
                 "of": len(values),
                 "need_percentile": round(percentile, 2),
-                "need_decile": max(1, math.ceil(percentile / 10)),
+                "need_decile": need_decile(percentile),
+                "national_decile": _national_decile(indicator, values[area.id]),
             }
         )
     return rows
+
+
+def _national_decile(indicator: Indicator, value: float) -> int | None:
+    """The publisher's decile of a national rank (1 = most deprived); None for other values."""
+    of = ranked_among(
+        {"unit": indicator.unit, "higher_is_more_need": indicator.higher_is_more_need,
+         "source": indicator.source}
+    )  # fmt: skip
+    return national_decile(value, of) if of else None
 
 
 def _more_need(value: float, other: float, indicator: Indicator) -> bool:
@@ -117,6 +131,16 @@ def nearest_by_theme(session: Session, lon: float, lat: float) -> dict[str, floa
     return {t: found.get(t) for t in themes}
 
 
+def themes_without_assets(session: Session) -> list[str]:
+    """The active themes of which no public asset is held anywhere (their nearest is "none")."""
+    held = select(AssetTheme.theme_code).where(AssetTheme.public == true()).distinct()
+    return list(
+        session.scalars(
+            select(Theme.code).where(Theme.active, Theme.code.not_in(held)).order_by(Theme.code)
+        )
+    )
+
+
 def area_profile(session: Session, code: str, *, distance_m: float = 800.0) -> dict[str, Any]:
     """Everything a planner needs about one area, from what it has to what it lacks."""
     area = get_area(session, code)
@@ -136,6 +160,8 @@ def area_profile(session: Session, code: str, *, distance_m: float = 800.0) -> d
         "indicators": _indicators(session, area),
         "assets": _asset_counts(session, area),
         "nearest_asset_m": nearest_by_theme(session, centroid.x, centroid.y),
+        # Themes with no public asset anywhere: their nearest is None because none is held.
+        "themes_without_assets": themes_without_assets(session),
         "deficits": [
             {**deficit_json(d), "in_area": d["in_area"]}
             for d in deficits_near(

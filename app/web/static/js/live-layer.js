@@ -251,6 +251,27 @@
       layer.addLayer(marker);
     }
 
+    // A marker under one of the map's controls (zoom, layers) cannot be pressed and would be a
+    // hidden stop in the tab order: it is not shown (the list beside the map still names it,
+    // and a move of the map brings it out).
+    function hideUnderControls() {
+      var controls = Array.prototype.map.call(
+        map.getContainer().querySelectorAll(".leaflet-control"),
+        function (control) { return control.getBoundingClientRect(); }
+      );
+      layer.eachLayer(function (marker) {
+        var icon = marker.getElement && marker.getElement();
+        if (!icon) {
+          return;
+        }
+        var box = icon.getBoundingClientRect();
+        var under = controls.some(function (c) {
+          return box.left < c.right && box.right > c.left && box.top < c.bottom && box.bottom > c.top;
+        });
+        icon.style.visibility = under ? "hidden" : "";
+      });
+    }
+
     function drawPoints(body) {
       var stacks = [];
       body.features.forEach(function (feature) {
@@ -336,6 +357,7 @@
           } else {
             drawPoints(body);
           }
+          hideUnderControls();
           fillList(body);
           container.setAttribute("data-live-mode", body.mode);
           container.setAttribute("data-loaded", "true");

@@ -1,14 +1,16 @@
 /* Every map of the site (app/maps/): a map element with data-map-data naming its data island,
  * <script type="application/json">, which this script reads with JSON.parse and draws with
- * Leaflet: areas (GeoJSON, tooltips of their details), gap categories (patterns over the areas),
- * reported-gap pins, asset markers in stacks (leaflet.markercluster), live layers
+ * Leaflet: the basemap and its credit, the context layer (area outlines and names loaded by
+ * viewport, under everything), areas (GeoJSON, tooltips of their details), gap categories
+ * (patterns over the areas), reported-gap pins, asset markers in stacks (leaflet.markercluster),
+ * numbered when the page lists them by number, the "you searched here" marker, live layers
  * (live-layer.js), a layer control, and the page's words on Leaflet's controls.
  *
  * Text from the data (names, titles, codes, labels) reaches the DOM only through textContent,
  * setAttribute and DOM nodes handed to Leaflet: never innerHTML, never an HTML string to
- * bindPopup/bindTooltip. Leaflet's layer control takes a layer's name as HTML: it gets the
- * browser's own serialisation of a text node (escaped). The basemap's attribution is HTML, a
- * setting (ASSETMAP_BASEMAP_ATTRIBUTION), not data.
+ * bindPopup/bindTooltip. Leaflet's layer control and attribution take HTML: they get the
+ * browser's own serialisation of elements built with textContent and setAttribute (escaped),
+ * the basemap's credit included (a setting, ASSETMAP_BASEMAP_ATTRIBUTION: text, not HTML).
  *
  * Other scripts get a map with AssetmapMaps.ready(elementId, callback) (or .get(elementId)
  * once the page has loaded).
@@ -81,7 +83,7 @@
     return L.geoJSON(source ? source.data : null, {
       interactive: false,
       style: function (feature) {
-        return spec.styles[feature.properties.category] || { stroke: false, fill: false };
+        return spec.styles[feature.properties.gap] || { stroke: false, fill: false };
       },
     });
   }
@@ -93,21 +95,46 @@
       iconSize: spec.icon.size,
       iconAnchor: spec.icon.anchor,
     });
+    // Pins the page also lists in words (spec.interactive false) are pictures, not targets:
+    // they never sit on top of the asset markers someone means to press.
+    var interactive = spec.interactive !== false;
     spec.pins.forEach(function (pin) {
-      L.marker([pin.lat, pin.lon], { icon: icon, alt: pin.title })
-        .bindTooltip(textNode(pin.title, pin.lang), { sticky: true })
-        .addTo(group);
+      var marker = L.marker([pin.lat, pin.lon], {
+        icon: icon,
+        alt: pin.title,
+        interactive: interactive,
+        keyboard: interactive,
+      });
+      if (interactive) {
+        marker.bindTooltip(textNode(pin.title, pin.lang), { sticky: true });
+      }
+      marker.addTo(group);
     });
     return group;
   }
 
+  // A stack's icon: how many markers it holds or, when they are numbered as the page's list
+  // is, their numbers ("1, 2, 4"; "1, 2 +3" beyond three), so a stack's "3" is never taken for
+  // the result numbered 3.
   function stackIcon(label) {
     return function (cluster) {
       var n = cluster.getChildCount();
+      var numbers = cluster.getAllChildMarkers()
+        .map(function (marker) { return marker.options.number; })
+        .filter(function (number) { return number; })
+        .sort(function (a, b) { return a - b; });
       var box = element("span");
-      box.appendChild(element("span", label + ": " + n, { class: "visually-hidden" }));
-      box.appendChild(element("span", String(n), { "aria-hidden": "true" }));
-      return L.divIcon({ html: box, className: "live-cluster", iconSize: [30, 30] });
+      if (numbers.length !== n) {
+        box.appendChild(element("span", label + ": " + n, { class: "visually-hidden" }));
+        box.appendChild(element("span", String(n), { "aria-hidden": "true", "data-count": n }));
+        return L.divIcon({ html: box, className: "live-cluster", iconSize: [30, 30] });
+      }
+      var shown = n <= 3 ? numbers.join(", ") : numbers.slice(0, 2).join(", ") + " +" + (n - 2);
+      var said = label + ": " + n + " (" + numbers.join(", ") + ")";
+      box.appendChild(element("span", said, { class: "visually-hidden" }));
+      box.appendChild(element("span", shown, { "aria-hidden": "true", "data-count": n }));
+      var width = Math.max(30, 16 + 8 * shown.length);
+      return L.divIcon({ html: box, className: "live-cluster numbered-stack", iconSize: [width, 30] });
     };
   }
 
@@ -121,6 +148,27 @@
     return box;
   }
 
+  // A marker with its number in the list: a blue disc like the list's (an SVG image made here
+  // from a whole number only: images from data: are allowed by the pages' policy, scripts are
+  // not), centred on the place.
+  function numberedIcon(number) {
+    var n = String(Math.max(0, Math.floor(Number(number)) || 0));
+    var size = n.length > 2 ? 10 : 13;
+    var svg =
+      '<svg xmlns="http://www.w3.org/2000/svg" width="28" height="28" viewBox="0 0 28 28">' +
+      '<circle cx="14" cy="14" r="12.5" fill="#0b4f8a" stroke="#ffffff" stroke-width="2.5"/>' +
+      '<text x="14" y="18.5" text-anchor="middle" font-family="Arial,sans-serif" ' +
+      'font-weight="700" font-size="' + size + '" fill="#ffffff">' + n + "</text></svg>";
+    return L.icon({
+      iconUrl: "data:image/svg+xml," + encodeURIComponent(svg),
+      iconSize: [28, 28],
+      iconAnchor: [14, 14],
+      popupAnchor: [0, -12],
+      tooltipAnchor: [12, 0],
+      className: "result-marker",
+    });
+  }
+
   function markersLayer(spec) {
     var stack = L.markerClusterGroup({
       maxClusterRadius: spec.stackRadius,
@@ -128,12 +176,191 @@
       iconCreateFunction: stackIcon(spec.stackLabel),
     });
     spec.pins.forEach(function (pin) {
-      L.marker([pin.lat, pin.lon], { alt: pin.name })
-        .bindTooltip(textNode(pin.name, pin.lang), { sticky: true })
+      var options = { alt: pin.name };
+      var title = pin.name;
+      if (pin.number) {
+        // The number as the list shows it: "3. Splott library".
+        title = pin.number + ". " + pin.name;
+        options = { alt: title, icon: numberedIcon(pin.number), number: pin.number };
+      }
+      L.marker([pin.lat, pin.lon], options)
+        .bindTooltip(textNode(title, pin.lang), { sticky: true })
         .bindPopup(assetPopup(pin), { maxWidth: 300 })
         .addTo(stack);
     });
     return stack;
+  }
+
+  // Where the search was made from (a postcode, a place, the person's location): one marker
+  // unlike an asset's, named for screen readers (its alt text). It takes no pointer or focus
+  // and lies under the results' markers: a result there (often one, at the very postcode)
+  // stays whole and easy to hit (WCAG 2.5.8).
+  function searchedLayer(spec) {
+    var group = L.featureGroup();
+    var icon = L.icon({
+      iconUrl: spec.icon.url,
+      iconSize: spec.icon.size,
+      iconAnchor: spec.icon.anchor,
+      className: "searched-here",
+    });
+    if (spec.radius) {
+      L.circle([spec.lat, spec.lon], {
+        radius: spec.radius,
+        interactive: false,
+        color: "#1b1b1b",
+        weight: 1.5,
+        dashArray: "6 6",
+        fill: false,
+      }).addTo(group);
+    }
+    L.marker([spec.lat, spec.lon], {
+      icon: icon,
+      alt: spec.label,
+      zIndexOffset: -1000,
+      interactive: false,
+      keyboard: false,
+    }).addTo(group);
+    return group;
+  }
+
+  // ---- context: area outlines and names, loaded by viewport ------------------------------
+
+  function contextName(properties, lang) {
+    var first = properties[lang === "cy" ? "name_cy" : "name_en"];
+    var other = lang === "cy" ? "en" : "cy";
+    if (first) {
+      return { text: first, lang: lang };
+    }
+    return { text: properties["name_" + other] || "", lang: other };
+  }
+
+  function contextStyle(feature) {
+    if (feature.properties.level === "local_authority") {
+      return { color: "#3b3b3b", weight: 2.5, opacity: 0.9, dashArray: "8 5", fill: false };
+    }
+    return { color: "#5a5a5a", weight: 1, opacity: 0.8, fill: false };
+  }
+
+  function contextBox(map, maxDegrees) {
+    var bounds = map.getBounds();
+    var centre = map.getCenter();
+    var half = maxDegrees / 2;
+    return [
+      Math.max(bounds.getWest(), centre.lng - half, -180),
+      Math.max(bounds.getSouth(), centre.lat - half, -90),
+      Math.min(bounds.getEast(), centre.lng + half, 180),
+      Math.min(bounds.getNorth(), centre.lat + half, 90),
+    ]
+      .map(function (v) { return v.toFixed(4); })
+      .join(",");
+  }
+
+  // Outlines under every other layer; names above the areas, below the markers (which they
+  // must not cover), never taking a click or a pointer.
+  function attachContext(map, spec) {
+    map.createPane("context").style.zIndex = 350;
+    map.createPane("contextLabels").style.zIndex = 550;
+    map.getPane("contextLabels").style.pointerEvents = "none";
+    var outlines = L.geoJSON(null, { pane: "context", interactive: false, style: contextStyle });
+    var labels = L.layerGroup();
+    outlines.addTo(map);
+    labels.addTo(map);
+    var controller = null;
+    var timer = null;
+    var shown = "";
+
+    function draw(collection) {
+      outlines.clearLayers();
+      labels.clearLayers();
+      outlines.addData(collection);
+      collection.features.forEach(function (feature) {
+        var properties = feature.properties;
+        var name = contextName(properties, spec.lang);
+        if (!properties.label || !name.text) {
+          return;
+        }
+        L.tooltip({
+          pane: "contextLabels",
+          permanent: true,
+          direction: "center",
+          className: "context-label",
+          interactive: false,
+        })
+          .setLatLng(properties.labelAt)
+          .setContent(textNode(name.text, name.lang !== spec.lang ? name.lang : null))
+          .addTo(labels);
+      });
+      declutter();
+      map.getContainer().setAttribute("data-context-areas", String(collection.features.length));
+    }
+
+    // Names that would overprint one another: the first one drawn is kept, the others wait
+    // until a closer zoom gives them room.
+    function declutter() {
+      var kept = [];
+      labels.eachLayer(function (label) {
+        var node = label.getElement();
+        if (!node) {
+          return;
+        }
+        node.classList.remove("context-label-hidden");
+        var box = node.getBoundingClientRect();
+        var clash = kept.some(function (other) {
+          return box.left < other.right + 4 && box.right + 4 > other.left &&
+            box.top < other.bottom && box.bottom > other.top;
+        });
+        if (clash) {
+          node.classList.add("context-label-hidden");
+        } else {
+          kept.push(box);
+        }
+      });
+    }
+
+    function load() {
+      var params = new URLSearchParams();
+      params.set("bbox", contextBox(map, spec.maxDegrees));
+      params.set("zoom", String(map.getZoom()));
+      var wanted = params.toString();
+      if (wanted === shown) {
+        return;
+      }
+      if (controller) {
+        controller.abort();
+      }
+      controller = new AbortController();
+      fetch(spec.api + "?" + wanted, { signal: controller.signal, credentials: "omit" })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error("context " + response.status);
+          }
+          return response.json();
+        })
+        .then(function (collection) {
+          shown = wanted;
+          draw(collection);
+        })
+        .catch(function () {
+          // Context helps; a map without it still works. The next move tries again.
+        });
+    }
+
+    map.on("moveend", function () {
+      clearTimeout(timer);
+      timer = setTimeout(load, 200);
+    });
+    map.on("zoomend", declutter);
+    load();
+  }
+
+  // The basemap's credit as the attribution control's HTML: the browser's serialisation of a
+  // link (or text) built with textContent and setAttribute, so the setting's text stays text.
+  function credit(basemap) {
+    var link = basemap.attributionUrl;
+    var node = /^https:\/\//.test(link || "")
+      ? element("a", basemap.attribution, { href: link, rel: "noopener" })
+      : element("span", basemap.attribution);
+    return node.outerHTML;
   }
 
   function liveLayer(spec) {
@@ -166,7 +393,7 @@
     var map = L.map(container, { maxZoom: data.maxZoom });
     if (data.basemap) {
       L.tileLayer(data.basemap.url, {
-        attribution: data.basemap.attribution,
+        attribution: credit(data.basemap),
         maxZoom: data.maxZoom,
       }).addTo(map);
     }
@@ -175,6 +402,9 @@
       map.fitBounds(data.bounds, { maxZoom: data.fitMaxZoom, padding: [24, 24] });
     } else {
       map.setView([52.3, -3.8], 7);
+    }
+    if (data.context) {
+      attachContext(map, data.context);
     }
     var sources = {};
     var overlays = [];
@@ -191,6 +421,8 @@
         layer = markersLayer(spec);
       } else if (spec.type === "live") {
         layer = liveLayer(spec);
+      } else if (spec.type === "searched") {
+        layer = searchedLayer(spec);
       }
       if (layer === null) {
         return;

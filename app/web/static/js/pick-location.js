@@ -7,7 +7,8 @@
      data-lon, data-lat  the ids of the hidden inputs to fill
      data-marker-label   the marker's alt text
      data-status-template  what to say, with {lat} and {lon} in it
-   and inside it [data-pick-status] (a status line) and [data-pick-clear] (a button).
+   and inside it [data-pick-status] (a status line) and [data-pick-clear] (a button, hidden
+   while no place is chosen: site.css makes [hidden] win over the button's display).
    Load this at the end of the page: it shows the boxes at once (so Leaflet sizes the map
    right) and attaches to the maps once maps.js has built them. User text goes in by textContent. */
 (function () {
