@@ -1,5 +1,6 @@
 """/api/v1/deficits: reported service gaps — search, read, report, change and delete."""
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -120,7 +121,9 @@ def list_deficits(
     )
 
 
-def _one(record: dict[str, Any], fmt: Format, status_code: int = 200, **headers: str) -> Response:
+def _one(
+    record: Mapping[str, Any], fmt: Format, status_code: int = 200, **headers: str
+) -> Response:
     headers = {"ETag": entity_etag(ETAG_PREFIX, record["id"], record["version"]), **headers}
     if fmt is Format.geojson:
         return GeoJSONBody(deficit_feature(record), status_code=status_code, headers=headers)

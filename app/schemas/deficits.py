@@ -4,13 +4,14 @@
 decides), and the renderers print it only when the record carries it.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
+from shapely.geometry.base import BaseGeometry
 
 from app.formats import csv
 from app.models import DEFICIT_STATUSES
@@ -112,20 +113,40 @@ class DeficitUpdate(_DeficitFields):
 
 # ---- output ------------------------------------------------------------------------------------
 
-PUBLIC_FIELDS = (
-    "theme",
-    "title_en",
-    "title_cy",
-    "description_en",
-    "description_cy",
-    "severity",
-    "status",
-    "source",
-    "source_id",
-    "reported_on",
-    "version",
-    "created_at",
-    "updated_at",
+
+class DeficitRecord(TypedDict):
+    """One deficit as the services return it: its columns, declared here once (the CSV
+    columns, the public fields and the services' SELECT are made from it)."""
+
+    id: int
+    theme: str
+    title_en: str | None
+    title_cy: str | None
+    description_en: str | None
+    description_cy: str | None
+    severity: int
+    status: str
+    source: str | None
+    source_id: str | None
+    # Only for those who may change deficits (services/needs/deficits.may_see_reporter).
+    reporter: NotRequired[str | None]
+    reported_on: date
+    lon: float | None
+    lat: float | None
+    area: BaseGeometry | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    # Only in a search near a point: metres from it.
+    distance_m: NotRequired[float]
+
+
+DEFICIT_FIELDS: tuple[str, ...] = tuple(
+    k for k in DeficitRecord.__annotations__ if k != "distance_m"
+)
+# The properties of a deficit in JSON and GeoJSON (id and place are the object's own).
+PUBLIC_FIELDS = tuple(
+    f for f in DEFICIT_FIELDS if f not in ("id", "reporter", "lon", "lat", "area")
 )
 
 
@@ -178,13 +199,13 @@ class DeficitFeatureCollection(BaseModel):
     links: list[dict[str, Any]] = []
 
 
-def _location(record: dict[str, Any]) -> dict[str, Any] | None:
+def _location(record: Mapping[str, Any]) -> dict[str, Any] | None:
     if record["lon"] is None or record["lat"] is None:
         return None
     return point_geojson(record["lon"], record["lat"])
 
 
-def _properties(record: dict[str, Any]) -> dict[str, Any]:
+def _properties(record: Mapping[str, Any]) -> dict[str, Any]:
     props = {name: record[name] for name in PUBLIC_FIELDS}
     props["reported_on"] = record["reported_on"].isoformat()
     props["created_at"] = _iso(record["created_at"])
@@ -196,7 +217,7 @@ def _properties(record: dict[str, Any]) -> dict[str, Any]:
     return props
 
 
-def deficit_json(record: dict[str, Any]) -> dict[str, Any]:
+def deficit_json(record: Mapping[str, Any]) -> dict[str, Any]:
     """A deficit record (from the service layer) as the JSON object of DeficitRead."""
     return {
         "id": record["id"],
@@ -206,7 +227,7 @@ def deficit_json(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def deficit_feature(record: dict[str, Any]) -> dict[str, Any]:
+def deficit_feature(record: Mapping[str, Any]) -> dict[str, Any]:
     """A deficit record as an RFC 7946 Feature (the area is also a property)."""
     area = geojson(record["area"])
     return {
@@ -217,26 +238,7 @@ def deficit_feature(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-CSV_COLUMNS = (
-    "id",
-    "theme",
-    "title_en",
-    "title_cy",
-    "description_en",
-    "description_cy",
-    "severity",
-    "status",
-    "source",
-    "source_id",
-    "reporter",
-    "reported_on",
-    "lon",
-    "lat",
-    "area",
-    "version",
-    "created_at",
-    "updated_at",
-)
+CSV_COLUMNS = DEFICIT_FIELDS
 # Columns an import reads; the others of CSV_COLUMNS describe the database, not the deficit.
 IMPORT_COLUMNS = CSV_COLUMNS[1:-3]
 SYSTEM_COLUMNS = ("id", "version", "created_at", "updated_at", "distance_m")
@@ -247,7 +249,7 @@ def deficit_columns(*, with_reporter: bool) -> list[str]:
     return [c for c in CSV_COLUMNS if with_reporter or c != "reporter"]
 
 
-def deficit_row(record: dict[str, Any]) -> dict[str, Any]:
+def deficit_row(record: Mapping[str, Any]) -> dict[str, Any]:
     """A deficit record as a flat row (area as WKT); text is guarded against formula injection."""
     area = record["area"]
     row: dict[str, Any] = {
@@ -264,6 +266,6 @@ def deficit_row(record: dict[str, Any]) -> dict[str, Any]:
     return csv.guarded(row)
 
 
-def deficits_csv(records: Iterable[dict[str, Any]], *, with_reporter: bool = False) -> str:
+def deficits_csv(records: Iterable[Mapping[str, Any]], *, with_reporter: bool = False) -> str:
     """Deficits as CSV text with a header row (RFC 4180, UTF-8)."""
     return csv.csv_text(deficit_columns(with_reporter=with_reporter), records, to_row=deficit_row)

@@ -18,7 +18,7 @@ from app.errors import InvalidInput, PreconditionFailed
 from app.http.access import Planning, Public
 from app.http.deps import MAX_ID, SessionDep, SettingsDep
 from app.i18n import translations
-from app.schemas.deficits import DeficitCreate, DeficitUpdate
+from app.schemas.deficits import DeficitCreate, DeficitRecord, DeficitUpdate
 from app.services.assets.visibility import Viewer
 from app.services.needs import deficits as service
 from app.services.needs.matches import (
@@ -194,7 +194,7 @@ def edit_gap_form(
     return _form_page(request, session, settings, viewer, form, **_shown(record))
 
 
-def _shown(record: dict[str, Any]) -> dict[str, Any]:
+def _shown(record: DeficitRecord) -> dict[str, Any]:
     """What the form page shows of the gap being changed, besides the form."""
     return {
         "deficit_id": record["id"],

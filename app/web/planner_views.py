@@ -5,7 +5,7 @@ People appear only as counts per area and theme, under five shown as "fewer than
 gaps never carry who reported them.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -362,7 +362,7 @@ def unit_labels(lang: str) -> dict[str, str]:
 
 
 def gap_item(
-    record: dict[str, Any], lang: str, theme_label: Callable[[str], str | None]
+    record: Mapping[str, Any], lang: str, theme_label: Callable[[str], str | None]
 ) -> GapItem:
     """A deficit record (or its JSON) as a list item, placed at its point or inside its area."""
     title, title_lang = bilingual(record, "title", lang)

@@ -8,7 +8,7 @@ reporter was set, changed or cleared, so erasing a person leaves no copy behind.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from shapely.geometry import MultiPolygon, Point
 from sqlalchemy import Select, or_, select
@@ -17,7 +17,13 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Deficit
 from app.models.base import utcnow
-from app.schemas.deficits import DeficitCreate, DeficitUpdate, today_in_wales
+from app.schemas.deficits import (
+    DEFICIT_FIELDS,
+    DeficitCreate,
+    DeficitRecord,
+    DeficitUpdate,
+    today_in_wales,
+)
 from app.services import audit
 from app.services.assets.records import decode_cursor, encode_cursor, versions
 from app.services.assets.themes import known_codes
@@ -52,7 +58,7 @@ WITHHELD = "(withheld)"
 class DeficitPage:
     """One page of deficit records and the cursor of the next page (None: last page)."""
 
-    records: list[dict[str, Any]]
+    records: list[DeficitRecord]
     next_cursor: str | None
 
 
@@ -73,34 +79,32 @@ def may_see_reporter(viewer: Viewer) -> bool:
 
 
 def _columns(backend: SpatialBackend, *, with_reporter: bool) -> list[Any]:
-    columns = [
-        Deficit.id,
-        Deficit.theme_code.label("theme"),
-        Deficit.title_en,
-        Deficit.title_cy,
-        Deficit.description_en,
-        Deficit.description_cy,
-        Deficit.severity,
-        Deficit.status,
-        Deficit.source,
-        Deficit.source_id,
-        Deficit.reported_on,
-        backend.x(Deficit.location).label("lon"),
-        backend.y(Deficit.location).label("lat"),
-        Deficit.area,
-        Deficit.version,
-        Deficit.created_at,
-        Deficit.updated_at,
+    """The SELECT list of a DeficitRecord, in its order (`reporter` only when asked for)."""
+    computed = {
+        "theme": Deficit.theme_code.label("theme"),
+        "lon": backend.x(Deficit.location).label("lon"),
+        "lat": backend.y(Deficit.location).label("lat"),
+    }
+    return [
+        computed[name] if name in computed else getattr(Deficit, name)
+        for name in DEFICIT_FIELDS
+        if with_reporter or name != "reporter"
     ]
-    if with_reporter:
-        columns.append(Deficit.reporter)
-    return columns
 
 
-def _record(row: Any) -> dict[str, Any]:
-    record = dict(row._mapping)
-    record["area"] = geometry_from_db(record["area"])
-    return record
+def _record(row: Any) -> DeficitRecord:
+    return _record_of(dict(row._mapping))
+
+
+def _record_of(values: dict[str, Any]) -> DeficitRecord:
+    values["area"] = geometry_from_db(values["area"])
+    return cast(DeficitRecord, values)
+
+
+class NearDeficit(DeficitRecord):
+    """An open deficit near a point or an area: its distance, and whether it is in the area."""
+
+    in_area: bool
 
 
 def _in_bbox(backend: SpatialBackend, bbox: BBox) -> Any:
@@ -156,7 +160,7 @@ def list_deficits(
     return DeficitPage(records, encode_cursor([records[-1]["id"]]) if more else None)
 
 
-def get_deficit(session: Session, *, viewer: Viewer, deficit_id: int) -> dict[str, Any]:
+def get_deficit(session: Session, *, viewer: Viewer, deficit_id: int) -> DeficitRecord:
     """One deficit record; NotFound if there is none with this id."""
     backend = _backend(session)
     stmt = select(*_columns(backend, with_reporter=may_see_reporter(viewer)))
@@ -173,7 +177,7 @@ def deficits_near(
     lat: float,
     radius_m: float,
     area_geom: MultiPolygon | None = None,
-) -> list[dict[str, Any]]:
+) -> list[NearDeficit]:
     """Open deficits within radius_m of lon/lat or touching area_geom, nearest first.
 
     Each record (public fields: no reporter) has `distance_m`, geodesic metres from lon/lat to
@@ -192,18 +196,19 @@ def deficits_near(
         backend.distance_m(Deficit.location, lon, lat).label("to_location"),
         backend.distance_m(Deficit.area, lon, lat).label("to_area"),
     ).where(Deficit.status == "open", or_(*conditions))
-    found = []
+    found: list[NearDeficit] = []
     for row in session.execute(stmt):
-        record = _record(row)
-        to_location, to_area = record.pop("to_location"), record.pop("to_area")
-        record["distance_m"] = min(d for d in (to_location, to_area) if d is not None)
+        values = dict(row._mapping)
+        to_location, to_area = values.pop("to_location"), values.pop("to_area")
+        values["distance_m"] = min(d for d in (to_location, to_area) if d is not None)
+        record = cast(NearDeficit, _record_of(values))
         record["in_area"] = area_geom is not None and _touches(area_geom, record)
         if record["distance_m"] <= radius_m or record["in_area"]:
             found.append(record)
     return sorted(found, key=lambda r: (r["distance_m"], r["id"]))
 
 
-def _touches(area: MultiPolygon, record: dict[str, Any]) -> bool:
+def _touches(area: MultiPolygon, record: DeficitRecord) -> bool:
     if record["lon"] is not None and area.intersects(Point(record["lon"], record["lat"])):
         return True
     return record["area"] is not None and bool(area.intersects(record["area"]))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.errors import NotFound
 from app.models import Deficit
 from app.schemas.assets import AssetRecord
+from app.schemas.deficits import DeficitRecord
 from app.services.assets.records import AssetFilters, Near, list_assets
 from app.services.assets.themes import related_codes
 from app.services.assets.visibility import ANONYMOUS, Viewer
@@ -84,7 +85,7 @@ class GapWithMatches:
     """One deficit record (app/services/needs/deficits.py), where it is, the area it lies in,
     and, while it is open, the nearest published assets that could meet it."""
 
-    record: dict[str, Any]
+    record: DeficitRecord
     lon: float
     lat: float
     area: GapArea | None
@@ -102,7 +103,7 @@ class GapsPage:
     distance_m: float
 
 
-def record_place(record: dict[str, Any]) -> tuple[float, float]:
+def record_place(record: DeficitRecord) -> tuple[float, float]:
     """Where a deficit record is: its point, else a point inside its area."""
     if record["lon"] is not None and record["lat"] is not None:
         return float(record["lon"]), float(record["lat"])
@@ -112,7 +113,7 @@ def record_place(record: dict[str, Any]) -> tuple[float, float]:
 
 
 def _with_matches(
-    session: Session, records: list[dict[str, Any]], *, distance_m: float, per_gap: int
+    session: Session, records: list[DeficitRecord], *, distance_m: float, per_gap: int
 ) -> list[GapWithMatches]:
     placed = []
     for record in records:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from app.models import Area, Asset, AssetTheme, Indicator, IndicatorValue
+from app.schemas.deficits import DeficitRecord
 from app.services.assets.themes import list_themes
 from app.services.assets.visibility import ANONYMOUS
 from app.services.needs.analysis import (
@@ -68,7 +69,7 @@ class PlannerData:
     coverage: dict[str, Any] | None = None  # coverage of the theme, without its rows
     people_level: str | None = None
     people: dict[str, int | None] = field(default_factory=dict)  # area code: published count
-    deficits: list[dict[str, Any]] = field(default_factory=list)
+    deficits: list[DeficitRecord] = field(default_factory=list)
     more_deficits: bool = False
     sources: list[Source] = field(default_factory=list)
 
