@@ -4,7 +4,9 @@
     .venv/bin/python scripts/screenshot.py [--area-dir ../shared/data/cardiff] [--out FILE]
 
 Loads the area folder into a throwaway SpatiaLite file (`assetmap demo --area-dir`), serves it
-on a free local port, opens /planner in Debian's headless Chromium and saves a PNG.
+on a free local port, opens /planner in Debian's headless Chromium and saves a PNG. The basemap
+is the settings' (OpenStreetMap by default); on a machine with no internet, ASSETMAP_BASEMAP=none
+shows the area outlines and names alone.
 """
 
 import argparse
@@ -55,13 +57,11 @@ def main() -> int:
                 )
                 page = browser.new_page(viewport={"width": 1280, "height": 1000})
                 page.goto(base + PLANNER, wait_until="networkidle")
-                # Show one asset layer too: the services (GP surgeries, pharmacies, hospitals).
-                page.locator(".leaflet-control-layers").first.hover()
-                page.locator(".leaflet-control-layers-overlays label", has_text="Services").click()
-                page.mouse.move(0, 0)
+                # The theme's assets are on by default: wait for them, then take the top of
+                # the page (map beside the answer: counts, coverage, priority areas).
                 page.wait_for_selector(".live-cluster, .leaflet-marker-icon[alt]", timeout=10000)
                 page.wait_for_load_state("networkidle")
-                page.locator(".planner-map-and-legend").screenshot(path=str(args.out))
+                page.locator(".planner-top").screenshot(path=str(args.out))
                 browser.close()
         finally:
             server.terminate()
