@@ -297,10 +297,7 @@ def mark_checked(
     """Mark the asset as checked today, if nobody changed it since the page was opened (else
     the page again, 412, saying so)."""
     lang = page_language(request).lang
-    try:
-        version = int(fields.get("version"))
-    except ValueError:
-        version = -1
+    version = fields.version()
     try:
         asset_service.mark_checked(
             session, viewer=viewer, asset_id=asset_id, expected_version=version
@@ -356,10 +353,7 @@ def change_asset(
             consent_expires=consent,
             last_checked=checked,
         )
-    try:
-        version = int(form.values["version"])
-    except ValueError:
-        version = -1
+    version = form.fields.version()
     try:
         asset_service.update_asset(
             session, viewer=viewer, asset_id=asset_id, expected_version=version, data=data

@@ -67,10 +67,7 @@ def mark_checked(
 ) -> Response:
     """Mark an asset of the list as checked today."""
     lang = page_language(request).lang
-    try:
-        version = int(fields.get("version"))
-    except ValueError:
-        version = -1
+    version = fields.version()
     try:
         asset_service.mark_checked(
             session, viewer=viewer, asset_id=asset_id, expected_version=version

@@ -230,10 +230,7 @@ def renew_consent(
     expires = consent_expiry(fields.get("expires_at"), form, lang, keys["expires"])
     if not form.ok or expires is None:
         return _consents_page(request, session, viewer, form)
-    try:
-        version = int(fields.get("version"))
-    except ValueError:
-        version = -1
+    version = fields.version()
     consent = ConsentIn(method=method, notice_version=notice, expires_at=expires)
     try:
         asset_service.record_new_consent(

@@ -203,13 +203,6 @@ def _shown(record: DeficitRecord) -> dict[str, Any]:
     }
 
 
-def _version(fields: FormFields) -> int:
-    try:
-        return int(fields.get("version"))
-    except ValueError:
-        return -1  # never a version: the change is refused as stale
-
-
 @page("/deficits/{deficit_id}/edit", methods=("POST",))
 def change_gap(
     request: Request,
@@ -235,7 +228,7 @@ def change_gap(
             session,
             viewer=viewer,
             deficit_id=deficit_id,
-            expected_version=_version(fields),
+            expected_version=fields.version(),
             data=data,
         )
     except (InvalidInput, PreconditionFailed) as exc:
@@ -307,7 +300,7 @@ def close_gap(
             session,
             viewer=viewer,
             deficit_id=deficit_id,
-            expected_version=_version(fields),
+            expected_version=fields.version(),
             data=DeficitUpdate(status="addressed"),
         )
     except PreconditionFailed as exc:

@@ -67,6 +67,12 @@ class FormFields:
         found = self.values.get(name)
         return found[0] if found else ""
 
+    def version(self) -> int:
+        """The record version the form was opened at (its hidden `version` field); -1, never a
+        version, when it is missing or not a number, so the change is refused as stale (412)."""
+        text = self.get("version")
+        return int(text) if text.isascii() and text.isdigit() else -1
+
     def getlist(self, name: str) -> list[str]:
         """Every value given for `name` (ticked checkboxes)."""
         return list(self.values.get(name, []))
