@@ -164,17 +164,13 @@ def category_styles() -> dict[str, dict[str, Any]]:
     }
 
 
-def pins_layer(
-    pins: Sequence[GapPin], name: str | None = None, *, interactive: bool = True
-) -> dict[str, Any]:
+def pins_layer(pins: Sequence[GapPin], name: str | None = None) -> dict[str, Any]:
     """A marker per reported gap: its title as alt text and tooltip; never who reported it.
-    With a `name`, the markers are one overlay in the layer control; not `interactive` where
-    the page lists the gaps in words (then they are pictures, never over a marker to press)."""
+    With a `name`, the markers are one overlay in the layer control."""
     width, height = DEFICIT_ICON_SIZE
     return {
         "type": "pins",
         "name": name,
-        "interactive": interactive,
         "icon": {"url": DEFICIT_ICON, "size": [width, height], "anchor": [width // 2, height // 2]},
         "pins": [{"title": p.title, "lat": p.lat, "lon": p.lon, "lang": p.lang} for p in pins],
     }
@@ -279,8 +275,7 @@ def build_area_map(
     m = new_map(basemap, label=names.label, lang=lang, bounds=bounds, max_zoom=16)
     style = {"color": "#0b3d2e", "weight": 3, "fillColor": "#0b3d2e", "fillOpacity": 0.08}
     m.add(areas_layer([area], names, layer_id="area", style=style, shaded=False))
-    # The page lists these gaps in words below the map.
-    m.add(pins_layer(pins, (names.deficits or None) if assets_layer else None, interactive=False))
+    m.add(pins_layer(pins, (names.deficits or None) if assets_layer else None))
     if assets_layer:
         m.add(live_assets_layer(name=assets_layer, lang=lang, show=True))
         m.layer_control = True

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.cli import app as cli
-from app.models import Area, Asset, Deficit, Indicator, Theme, ThemeRelation
+from app.models import Area, Asset, Deficit, Indicator, Theme, ThemeRelation, User
 from app.services.assets.themes import ThemeFileError, seed_themes
 from app.services.demo import load_demo
 from app.settings import get_settings
@@ -262,8 +262,19 @@ def imported(
     session.execute(update(Area).where(Area.code == "LEGACY1").values(code=LEGACY_CODE))
     session.commit()
     make_user("connector", patch=codes[:-1], password=PASSWORD)
+    make_user("admin", password=PASSWORD)
     ids = list(session.scalars(select(Asset.id).where(Asset.source == SOURCE).order_by(Asset.id)))
-    return World(ids, ids[0], "connector1@example.org", _code(7))
+    deficit = session.scalars(select(Deficit.id).order_by(Deficit.id.desc()).limit(1)).one()
+    connector = session.scalars(select(User.id).where(User.role == "connector")).one()
+    return World(
+        ids,
+        ids[0],
+        "connector1@example.org",
+        _code(7),
+        deficit_id=deficit,  # one of the imported deficits, titled with a payload
+        admin_email="admin2@example.org",
+        user_id=connector,
+    )
 
 
 MAP_TEXTS = """() => new Promise((done) => {
@@ -350,13 +361,17 @@ def test_every_page_and_map_shows_imported_payloads_as_typed(
             )
             assert PAYLOADS[8] in titles, titles
 
-        signed_in = False
+        signed_in_as = ""
         for template in page_paths():
             if template in NOT_VISITED:
                 continue
-            if template.startswith("/connector") and not signed_in:
+            # Admin pages as the admin; connector pages as the connector of the payloads.
+            if template.startswith("/admin") and signed_in_as != "admin":
+                sign_in_as(visit, imported.admin_email)
+                signed_in_as = "admin"
+            elif template.startswith("/connector") and signed_in_as != "connector":
                 sign_in_as(visit, imported.connector_email)
-                signed_in = True
+                signed_in_as = "connector"
             for prefix in ("", "/cy"):
                 page = _checked(visit, prefix + path_for(template, imported), problems)
                 texts = _map_texts(page)

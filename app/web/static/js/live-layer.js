@@ -251,9 +251,10 @@
       layer.addLayer(marker);
     }
 
-    // A marker under one of the map's controls (zoom, layers) cannot be pressed and would be a
-    // hidden stop in the tab order: it is not shown (the list beside the map still names it,
-    // and a move of the map brings it out).
+    // A marker under one of the map's controls (zoom, layers) cannot be pressed where it is
+    // covered, and a keyboard would stop on something half hidden: it stays drawn, but out of
+    // the tab order and the accessibility tree (the list beside the map names it; moving the
+    // map brings it out).
     function hideUnderControls() {
       var controls = Array.prototype.map.call(
         map.getContainer().querySelectorAll(".leaflet-control"),
@@ -268,7 +269,11 @@
         var under = controls.some(function (c) {
           return box.left < c.right && box.right > c.left && box.top < c.bottom && box.bottom > c.top;
         });
-        icon.style.visibility = under ? "hidden" : "";
+        if (under) {
+          icon.setAttribute("tabindex", "-1");
+          icon.setAttribute("aria-hidden", "true");
+          icon.removeAttribute("role");
+        }
       });
     }
 

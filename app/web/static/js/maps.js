@@ -95,20 +95,10 @@
       iconSize: spec.icon.size,
       iconAnchor: spec.icon.anchor,
     });
-    // Pins the page also lists in words (spec.interactive false) are pictures, not targets:
-    // they never sit on top of the asset markers someone means to press.
-    var interactive = spec.interactive !== false;
     spec.pins.forEach(function (pin) {
-      var marker = L.marker([pin.lat, pin.lon], {
-        icon: icon,
-        alt: pin.title,
-        interactive: interactive,
-        keyboard: interactive,
-      });
-      if (interactive) {
-        marker.bindTooltip(textNode(pin.title, pin.lang), { sticky: true });
-      }
-      marker.addTo(group);
+      L.marker([pin.lat, pin.lon], { icon: icon, alt: pin.title })
+        .bindTooltip(textNode(pin.title, pin.lang), { sticky: true })
+        .addTo(group);
     });
     return group;
   }
