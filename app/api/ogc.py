@@ -15,9 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.openapi.utils import get_openapi
+from shapely.geometry import box as shapely_box
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidInput, NotFound
@@ -52,18 +54,27 @@ from app.services.assets import records as service
 from app.services.assets.themes import known_codes
 from app.services.assets.visibility import ANONYMOUS
 from app.services.needs import deficits as deficit_service
+from app.services.needs.analysis import GapParameters
 from app.services.needs.areas import count_areas, get_area, list_areas
 from app.services.needs.extents import areas_extent, deficits_extent
+from app.services.needs.planner import planner_gaps
 from app.settings import Settings
 from app.spatial import BBox
 from app.spatial.geometry import (
     bbox_from_british_national_grid,
     check_lon_lat,
+    geojson,
     to_british_national_grid,
 )
 from app.vocabularies import LEVELS, PUBLIC_KINDS
 
 PREFIX = "/ogc"
+GAP_CATEGORIES = ("priority", "strength", "well_served", "low_need")
+# The properties of a gap-analysis feature (those of /api/v1/analysis/gaps).
+GAP_PROPERTIES = (
+    "area_code", "area_name", "area_name_cy", "population", "need_value", "need_percentile",
+    "need_decile", "assets_in_area", "assets_within_distance", "assets_per_1000", "category",
+)  # fmt: skip
 Level = Literal[LEVELS]  # type: ignore[valid-type]
 
 # ---- the collections -----------------------------------------------------------------------------
@@ -111,6 +122,32 @@ COLLECTIONS = {
             "status": {"title": "Status", "type": "string", "enum": ["open", "addressed"]},
         },
     ),
+    "gaps": CollectionInfo(
+        "gaps",
+        "Gap analysis",
+        "Each area's need beside the published assets of a theme, and its category (priority, "
+        "strength, well_served, low_need), as /planner shows it. Ask for one analysis: "
+        "`indicator` and `theme` are required; `level`, `distance_m`, `high_need_percentile` "
+        "and `min_assets` as on /planner; `category` narrows it.",
+        frozenset(
+            {
+                "indicator",
+                "theme",
+                "level",
+                "distance_m",
+                "high_need_percentile",
+                "min_assets",
+                "category",
+            }
+        ),
+        {
+            "category": {
+                "title": "Gap category",
+                "type": "string",
+                "enum": list(GAP_CATEGORIES),
+            },
+        },
+    ),
 }
 COLLECTION_IDS = list(COLLECTIONS)
 # Query parameters every items request may carry, besides its collection's filters.
@@ -146,6 +183,9 @@ def known_parameters(request: Request) -> None:
         allowed = ITEMS_PARAMETERS | (collection.filters if collection else frozenset())
     elif path.endswith("/items/{featureId}"):
         allowed = frozenset({"f", "crs"})
+    elif path.endswith("/collections/{collectionId}") and collection and collection.id == "gaps":
+        # One analysis's collection: its items link carries the analysis (GDAL follows it).
+        allowed = frozenset({"f"}) | collection.filters
     else:
         allowed = frozenset({"f"})
     for name in request.query_params:
@@ -273,13 +313,17 @@ def conformance(f: Encoding = None) -> JSONBody:
 def _extent(session: Session, collection_id: str) -> BBox | None:
     if collection_id == "assets":
         return service.extent_of_assets(session, viewer=ANONYMOUS)
-    if collection_id == "areas":
+    if collection_id in ("areas", "gaps"):
         return areas_extent(session)
     return deficits_extent(session)
 
 
 def _collection(
-    request: Request, settings: Settings, session: Session, info: CollectionInfo
+    request: Request,
+    settings: Settings,
+    session: Session,
+    info: CollectionInfo,
+    items_query: str = "",
 ) -> dict[str, Any]:
     return collection_document(
         collection_id=info.id,
@@ -287,6 +331,7 @@ def _collection(
         description=info.description,
         collection_url=_url(request, settings, f"/collections/{info.id}"),
         extent=_extent(session, info.id),
+        items_query=items_query,
     )
 
 
@@ -318,9 +363,12 @@ def collection(
     settings: SettingsDep,
     f: Encoding = None,
 ) -> JSONBody:
-    """A collection's description: extent, CRS, links to its items and queryables."""
+    """A collection's description: extent, CRS, links to its items and queryables. For `gaps`,
+    an analysis's parameters (`indicator`, `theme`, ...) given here are carried by the items
+    link, so a client opening this URL reads that analysis."""
     info = _collection_info(collection_id)
-    return JSONBody(_collection(request, settings, session, info))
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "f"])
+    return JSONBody(_collection(request, settings, session, info, query))
 
 
 @router.get(
@@ -449,10 +497,51 @@ def _deficit_page(
     return Page([deficit_feature(r) for r in page.records], page.next_cursor)
 
 
+def _gap_page(
+    session: Session, bbox: BBox | None, limit: int, cursor: str | None, filters: dict[str, Any]
+) -> Page:
+    if not filters["indicator"] or len(filters["theme"]) != 1:
+        raise InvalidInput(
+            ("query", "indicator" if not filters["indicator"] else "theme"),
+            "the gaps collection answers one analysis: give `indicator` and one `theme` "
+            "(see /api/v1/indicators and /api/v1/themes)",
+        )
+    params = GapParameters(
+        filters["indicator"],
+        filters["theme"][0],
+        filters["level"] or "lsoa",
+        filters["distance_m"],
+        filters["high_need_percentile"],
+        filters["min_assets"],
+    )
+    rows = planner_gaps(session, params, with_geometry=True)["items"]
+    if filters["category"]:
+        rows = [r for r in rows if r["category"] in filters["category"]]
+    if bbox is not None:
+        box = shapely_box(bbox.minx, bbox.miny, bbox.maxx, bbox.maxy)
+        rows = [r for r in rows if r.get("geometry") is not None and r["geometry"].intersects(box)]
+    start = int(cursor) if cursor and cursor.isascii() and cursor.isdigit() else 0
+    if cursor and not (cursor.isascii() and cursor.isdigit()):
+        raise InvalidInput(("query", "cursor"), "not a cursor of this collection")
+    shown = rows[start : start + limit]
+    features = [
+        {
+            "type": "Feature",
+            "id": row["area_code"],
+            "geometry": geojson(row.get("geometry")),
+            "properties": {name: row.get(name) for name in GAP_PROPERTIES},
+        }
+        for row in shown
+    ]
+    more = start + limit < len(rows)
+    return Page(features, str(start + limit) if more else None, len(rows) if start == 0 else None)
+
+
 PAGES: dict[str, Callable[..., Page]] = {
     "assets": _asset_page,
     "areas": _area_page,
     "deficits": _deficit_page,
+    "gaps": _gap_page,
 }
 
 
@@ -499,7 +588,25 @@ def items(
             "clients (GDAL) expect: `themes=food` finds assets with food among their themes"
         ),
     ] = [],  # noqa: B006
-    level: Annotated[Level | None, Query(description="areas: only this level")] = None,
+    level: Annotated[
+        Level | None, Query(description="areas: only this level; gaps: the level analysed")
+    ] = None,
+    indicator: Annotated[
+        str | None, Query(max_length=60, description="gaps: the need indicator (required)")
+    ] = None,
+    distance_m: Annotated[
+        float, Query(gt=0, le=10_000, description="gaps: metres from an area's centre")
+    ] = 800,
+    high_need_percentile: Annotated[
+        float, Query(ge=0, le=100, description="gaps: need percentile from which need is high")
+    ] = 80,
+    min_assets: Annotated[
+        int, Query(ge=1, le=1000, description="gaps: assets within the distance that count")
+    ] = 1,
+    category: Annotated[
+        list[Literal[GAP_CATEGORIES]],  # type: ignore[valid-type]
+        Query(description="gaps: only these categories"),
+    ] = [],  # noqa: B006
     status: Annotated[list[DeficitStatus], Query(description="deficits: open or addressed")] = [],  # noqa: B006
     datetime_: Annotated[
         str | None,
@@ -518,7 +625,18 @@ def items(
     out_crs = _crs(crs)
     box = _bbox(settings, bbox, _crs(bbox_crs, "bbox-crs"))
     page_size = min(limit, MAX_LIMIT)
-    filters = {"kind": kind, "theme": theme, "themes": themes, "level": level, "status": status}
+    filters = {
+        "kind": kind,
+        "theme": theme,
+        "themes": themes,
+        "level": level,
+        "status": status,
+        "indicator": indicator,
+        "distance_m": distance_m,
+        "high_need_percentile": high_need_percentile,
+        "min_assets": min_assets,
+        "category": category,
+    }
     page = PAGES[info.id](session, box, page_size, cursor, filters)
     links = [
         link(public_url(request, settings), "self", GEOJSON, "This page"),
@@ -540,6 +658,11 @@ def items(
 
 def _feature(session: Session, collection_id: str, feature_id: str) -> dict[str, Any]:
     missing = NotFound(f"no feature {feature_id!r} in {collection_id}")
+    if collection_id == "gaps":
+        raise NotFound(
+            f"no feature {feature_id!r} in gaps: its features are areas of one analysis; ask "
+            f"{PREFIX}/collections/gaps/items with indicator and theme"
+        )
     if collection_id == "areas":
         try:
             return area_feature(get_area(session, feature_id))

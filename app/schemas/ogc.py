@@ -105,17 +105,25 @@ def link(
 
 
 def collection_document(
-    *, collection_id: str, title: str, description: str, collection_url: str, extent: BBox | None
+    *,
+    collection_id: str,
+    title: str,
+    description: str,
+    collection_url: str,
+    extent: BBox | None,
+    items_query: str = "",
 ) -> dict[str, Any]:
-    """A collection: what it holds, its extent (CRS84), the CRSs it answers in, its links."""
+    """A collection: what it holds, its extent (CRS84), the CRSs it answers in, its links
+    (`items_query`: a query string its items link carries, e.g. one analysis's parameters)."""
     box = extent or WORLD
+    items = f"{collection_url}/items" + (f"?{items_query}" if items_query else "")
     return {
         "id": collection_id,
         "title": title,
         "description": description,
         "links": [
             link(collection_url, "self", JSON, "This collection"),
-            link(f"{collection_url}/items", "items", GEOJSON, f"{title} as GeoJSON"),
+            link(items, "items", GEOJSON, f"{title} as GeoJSON"),
             link(
                 f"{collection_url}/queryables",
                 "http://www.opengis.net/def/rel/ogc/1.0/queryables",

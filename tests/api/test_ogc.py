@@ -100,7 +100,7 @@ def test_api_definition_is_openapi_30_rooted_at_the_landing_page(client: TestCli
     assert doc["servers"] == [{"url": "http://testserver/ogc"}]
     assert set(doc["paths"]) == {"/", "/conformance", "/collections"} | {
         f"/collections/{c}{tail}"
-        for c in ("assets", "areas", "deficits")
+        for c in ("assets", "areas", "deficits", "gaps")
         for tail in ("", "/queryables", "/items", "/items/{featureId}")
     }
     text = response.text
@@ -176,8 +176,13 @@ def test_collections_list_assets_with_the_extent_of_visible_assets(
     assert response.status_code == 200
     body = response.json()
     assert links_by_rel(body)["self"]["href"] == "http://testserver/ogc/collections"
-    collection, areas, deficits = body["collections"]
-    assert [collection["id"], areas["id"], deficits["id"]] == ["assets", "areas", "deficits"]
+    collection, areas, deficits, gaps = body["collections"]
+    assert [c["id"] for c in (collection, areas, deficits, gaps)] == [
+        "assets",
+        "areas",
+        "deficits",
+        "gaps",
+    ]
     assert collection["itemType"] == "feature"
     assert collection["crs"] == [CRS84, BNG]
     assert collection["storageCrs"] == CRS84

@@ -66,7 +66,7 @@ def _public_gets(
     values = {
         "asset_id": [*people, published],
         "featureId": [*people, published],
-        "collectionId": ["assets", "areas", "deficits"],
+        "collectionId": ["assets", "areas", "deficits", "gaps"],
         # Open Referral UK objects: the ids of people's and the published asset's services
         # and services at locations (people's answer 404, as every other hidden record).
         "id": [
