@@ -152,15 +152,14 @@ def _form_page(
     viewer: Viewer,
     form: PageForm,
     *,
-    asset_id: int | None = None,
-    consent_expires: str | None = None,
-    last_checked: str | None = None,
+    record: AssetRecord | None = None,
     notice: str | None = None,
     check_problem: str | None = None,
 ) -> HTMLResponse:
-    """The asset form (new when asset_id is None) with its values, errors and map, answered
-    with the form's status (200, or what refused it); an asset's form also offers to mark it
-    as checked today (`check_problem`: why that was refused)."""
+    """The asset form (new without a `record`, else that asset's: its consent and last check
+    shown beside it) with its values, errors and map, answered with the form's status (200, or
+    what refused it); an asset's form also offers to mark it as checked today (`check_problem`:
+    why that was refused)."""
     language = page_language(request)
     lang = language.lang
     _ = translations(lang).gettext
@@ -186,16 +185,16 @@ def _form_page(
         "connector_asset_form.html",
         status_code=form.status,
         viewer=viewer,
-        creating=asset_id is None,
-        asset_id=asset_id,
+        creating=record is None,
+        asset_id=record["id"] if record else None,
         values=form.values,
         errors=form.errors,
         labels=_labels(lang, form.values),
         map=parts,
         map_name=parts.element_id,
         conflict=form.status == 412 and check_problem is None,
-        consent_expires=consent_expires,
-        last_checked=last_checked,
+        consent_expires=_date(record.get("consent_expires_at")) if record else None,
+        last_checked=_date(record["last_verified_at"]) if record else None,
         notice=notice,
         check_problem=check_problem,
         **_choices(lang, session),
@@ -249,14 +248,8 @@ def _editable_record(session: SessionDep, viewer: Viewer, asset_id: int) -> Asse
     return record
 
 
-def _consent_date(record: AssetRecord) -> str | None:
-    expires = record.get("consent_expires_at")
-    return expires.date().isoformat() if expires is not None else None
-
-
-def _checked_date(record: AssetRecord) -> str | None:
-    checked = record["last_verified_at"]
-    return checked.date().isoformat() if checked is not None else None
+def _date(moment: datetime | None) -> str | None:
+    return moment.date().isoformat() if moment is not None else None
 
 
 @page("/connector/assets/{asset_id}/edit")
@@ -273,15 +266,7 @@ def edit_asset_form(
     lang = page_language(request).lang
     form = asset_form(FormFields(), lang, values_of(record))
     return _form_page(
-        request,
-        session,
-        settings,
-        viewer,
-        form,
-        asset_id=asset_id,
-        consent_expires=_consent_date(record),
-        last_checked=_checked_date(record),
-        notice=notice_text(lang, done),
+        request, session, settings, viewer, form, record=record, notice=notice_text(lang, done)
     )
 
 
@@ -313,15 +298,7 @@ def mark_checked(
         )
         form.refused_by(exc, problem)
         return _form_page(
-            request,
-            session,
-            settings,
-            viewer,
-            form,
-            asset_id=asset_id,
-            consent_expires=_consent_date(record),
-            last_checked=_checked_date(record),
-            check_problem=problem,
+            request, session, settings, viewer, form, record=record, check_problem=problem
         )
     session.commit()
     return see_other(f"/connector/assets/{asset_id}/edit", lang, "checked")
@@ -341,18 +318,8 @@ def change_asset(
     lang = page_language(request).lang
     record = _editable_record(session, viewer, asset_id)
     form, data = parse_asset_form(session, fields, lang, AssetUpdate)
-    consent, checked = _consent_date(record), _checked_date(record)
     if data is None:
-        return _form_page(
-            request,
-            session,
-            settings,
-            viewer,
-            form,
-            asset_id=asset_id,
-            consent_expires=consent,
-            last_checked=checked,
-        )
+        return _form_page(request, session, settings, viewer, form, record=record)
     version = form.fields.version()
     try:
         asset_service.update_asset(
@@ -363,16 +330,7 @@ def change_asset(
         if isinstance(exc, PreconditionFailed):
             form.values["version"] = str(record["version"])
         _refuse(form, exc, lang)
-        return _form_page(
-            request,
-            session,
-            settings,
-            viewer,
-            form,
-            asset_id=asset_id,
-            consent_expires=consent,
-            last_checked=checked,
-        )
+        return _form_page(request, session, settings, viewer, form, record=record)
     session.commit()
     return see_other("/connector", lang, "saved")
 

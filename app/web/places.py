@@ -30,14 +30,19 @@ def _name(area: Mapping[str, Any], lang: str) -> str:
     return str(area.get(f"name_{lang}") or area.get(f"name_{other}") or area["code"])
 
 
+def _place_named(area: Mapping[str, Any], place: PlaceMatch | None, lang: str) -> str | None:
+    """The name in `lang` of the place an area lies near, unless the area's name holds it."""
+    if place is None:
+        return None
+    place_name = place.name_in(lang)
+    return None if place_key(place_name) in place_key(_name(area, lang)) else place_name
+
+
 def label_with_place(area: Mapping[str, Any], place: PlaceMatch | None, lang: str) -> str:
     """The area's name in `lang` (else the other language's, else its code), with ", near
     PLACE" when a place is given whose name the area's name does not already hold."""
-    name = _name(area, lang)
-    if place is None:
-        return name
-    place_name = place.name_in(lang)
-    if place_key(place_name) in place_key(name):
+    name, place_name = _name(area, lang), _place_named(area, place, lang)
+    if place_name is None:
         return name
     return translations(lang).gettext("%(area)s, near %(place)s") % {
         "area": name,
@@ -49,10 +54,8 @@ def near_place(session: Session, area: Mapping[str, Any], lang: str) -> str | No
     """'near Splott' for an area a gazetteer place lies in (None when none does, or when the
     area's name already holds the place's): for pages that mark the name's language up."""
     place = places_in_areas(session, [area["code"]]).get(area["code"])
-    if place is None:
-        return None
-    place_name = place.name_in(lang)
-    if place_key(place_name) in place_key(_name(area, lang)):
+    place_name = _place_named(area, place, lang)
+    if place_name is None:
         return None
     return translations(lang).gettext("near %(place)s") % {"place": place_name}
 

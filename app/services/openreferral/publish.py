@@ -20,6 +20,7 @@ The mapping, deliberately (the README's "Open Referral UK" section says the same
 Text is in English, or in Welsh where held for `lang="cy"` (English when no Welsh is held).
 """
 
+import functools
 import math
 import uuid
 from collections.abc import Mapping, Sequence
@@ -136,6 +137,14 @@ def taxonomies(lang: str) -> list[dict[str, Any]]:
     ]
 
 
+@functools.cache
+def _taxonomy(code: str, lang: str) -> dict[str, Any]:
+    """One of the two taxonomies ("themes", "kinds"), made once per language (every term of
+    every service names its taxonomy)."""
+    wanted = oruk_id("taxonomy", code)
+    return next(t for t in taxonomies(lang) if t["id"] == wanted)
+
+
 def terms(session: Session, lang: str) -> list[Term]:
     """Every term: the active themes in taxonomy order, then the public kinds."""
     themes: Sequence[Theme] = list_themes(session)
@@ -147,7 +156,7 @@ def terms(session: Session, lang: str) -> list[Term]:
 
 def term_document(term: Term, lang: str) -> dict[str, Any]:
     """A taxonomy_term."""
-    taxonomy = next(t for t in taxonomies(lang) if t["id"] == oruk_id("taxonomy", term.taxonomy))
+    taxonomy = _taxonomy(term.taxonomy, lang)
     return {
         "id": term.id,
         "name": term.name,
