@@ -4,6 +4,7 @@ from app.models.areas import Area, AssetArea
 from app.models.assets import Asset, AssetTheme
 from app.models.audit import AuditEvent
 from app.models.base import Base
+from app.models.coproduction import AssetUse, Gap, GapSupport, Offer
 from app.models.deficits import Deficit
 from app.models.indicators import Indicator, IndicatorTheme, IndicatorValue
 from app.models.mail import OutboxMessage
@@ -53,17 +54,21 @@ __all__ = [
     "Asset",
     "AssetArea",
     "AssetTheme",
+    "AssetUse",
     "AuditEvent",
     "Base",
     "Consent",
     "Credential",
     "Deficit",
     "Erasure",
+    "Gap",
+    "GapSupport",
     "GazetteerPlace",
     "Indicator",
     "IndicatorTheme",
     "IndicatorValue",
     "Introduction",
+    "Offer",
     "OutboxMessage",
     "Postcode",
     "PublicLocation",

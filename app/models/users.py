@@ -6,14 +6,18 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Str
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
-from app.vocabularies import ROLES
+from app.vocabularies import DIGESTS, LANGUAGES, ROLES
 
 
 class User(Base):
     """A person who signs in. Connectors may be scoped to a patch of areas (`all_areas` off)."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(f"role IN ({', '.join(repr(r) for r in ROLES)})", "role"),)
+    __table_args__ = (
+        CheckConstraint(f"role IN ({', '.join(repr(r) for r in ROLES)})", "role"),
+        CheckConstraint(f"language IN ({', '.join(repr(v) for v in LANGUAGES)})", "language"),
+        CheckConstraint(f"digest IN ({', '.join(repr(v) for v in DIGESTS)})", "digest"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
@@ -23,6 +27,15 @@ class User(Base):
     all_areas: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A resident who signed up does nothing until their email is confirmed by the link sent
+    # to it; accounts an admin makes are confirmed when made.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language their email comes in ('en' or 'cy').
+    language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
+    # Connectors and planners: how often the digest of new work in their patch is sent, and
+    # up to when the last one reported (the next covers what arrived after).
+    digest: Mapped[str] = mapped_column(String(10), default="daily", server_default="daily")
+    digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     patch: Mapped[list["UserArea"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", back_populates="user"

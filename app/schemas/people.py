@@ -5,9 +5,9 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from app.models import CONSENT_METHODS
+from app.vocabularies import RECORDED_CONSENT_METHODS
 
-ConsentMethod = Literal[CONSENT_METHODS]  # type: ignore[valid-type]
+ConsentMethod = Literal[RECORDED_CONSENT_METHODS]  # type: ignore[valid-type]
 # Consent is asked again at least this often (the connector renews it).
 MAX_CONSENT = timedelta(days=3 * 366)
 

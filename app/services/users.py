@@ -95,14 +95,27 @@ def create_user(
     password: str | None = None,
     display_name: str | None = None,
     patch: list[str] | None = None,
+    confirmed: bool = True,
+    language: str = "en",
 ) -> User:
-    """Add a user (flushed, not committed); a patch scopes a connector to those area codes."""
+    """Add a user (flushed, not committed); a patch scopes a connector to those area codes.
+
+    Accounts an admin makes are confirmed when made; a resident's own sign-up is not
+    (`confirmed=False`) until they follow the link sent to their email."""
     email = normalise_email(email)
     if "@" not in email or len(email) > 320:
         raise InvalidInput(("email",), "not an email address")
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(f"a user with email {email!r} exists")
-    user = User(email=email, role=_check_role(role), display_name=display_name, created_at=utcnow())
+    now = utcnow()
+    user = User(
+        email=email,
+        role=_check_role(role),
+        display_name=display_name,
+        created_at=now,
+        email_confirmed_at=now if confirmed else None,
+        language=language,
+    )
     user.password_hash = hash_password(password) if password is not None else None
     _set_patch(session, user, patch)
     session.add(user)
@@ -338,7 +351,9 @@ def user_for_secret(session: Session, *, key: str, secret: str, kind: str) -> Us
     if credential.expires_at is not None and credential.expires_at <= utcnow():
         return None
     user = session.get(User, credential.user_id)
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.email_confirmed_at is None:
+        return None
+    return user
 
 
 def authenticate(session: Session, *, email: str, password: str) -> User | None:

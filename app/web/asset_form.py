@@ -18,7 +18,7 @@ from app.i18n import translations
 from app.schemas.assets import AssetCreate, AssetRecord, AssetUpdate, normalise_postcode
 from app.schemas.people import MAX_CONSENT
 from app.services.needs.postcodes import lookup_postcode
-from app.vocabularies import ACCESSIBILITY, CONSENT_METHODS, DAYS, KINDS, PERSON_KINDS
+from app.vocabularies import ACCESSIBILITY, DAYS, KINDS, PERSON_KINDS, RECORDED_CONSENT_METHODS
 from app.web.forms import FormFields, Loc, PageForm
 
 Body = TypeVar("Body", AssetCreate, AssetUpdate)
@@ -186,7 +186,7 @@ def notice_version_error(lang: str) -> str:
 def _consent(form: PageForm, lang: str) -> dict[str, str] | None:
     values = form.values
     method = values["consent_method"]
-    if method not in CONSENT_METHODS:
+    if method not in RECORDED_CONSENT_METHODS:
         form.refuse("consent_method", consent_method_error(lang))
     notice = values["consent_notice_version"]
     if not notice or len(notice) > 40:

@@ -20,7 +20,6 @@ from app.http.deps import MAX_ID, SessionDep, SettingsDep
 from app.i18n import translations
 from app.i18n.labels import accessibility_labels, day_names
 from app.maps.base import Basemap, new_map, page_parts
-from app.models import CONSENT_METHODS, KINDS, PERSON_KINDS
 from app.schemas.assets import AssetCreate, AssetRecord, AssetUpdate
 from app.schemas.people import MAX_CONSENT
 from app.services import patches
@@ -28,6 +27,7 @@ from app.services.assets import records as asset_service
 from app.services.assets.themes import list_themes
 from app.services.assets.visibility import Viewer
 from app.services.people import introductions as intro_service
+from app.vocabularies import KINDS, PERSON_KINDS, RECORDED_CONSENT_METHODS
 from app.web import connector_pages, sign_in
 from app.web.asset_form import (
     COMMON_LANGUAGES,
@@ -139,7 +139,7 @@ def _choices(lang: str, session: Any) -> dict[str, Any]:
         "features": [(code, features.get(code, code)) for code in FEATURES],
         "days": list(days.items()),
         "common_languages": [(code, languages[code]) for code in COMMON_LANGUAGES],
-        "consent_methods": [(code, methods.get(code, code)) for code in CONSENT_METHODS],
+        "consent_methods": [(code, methods.get(code, code)) for code in RECORDED_CONSENT_METHODS],
         "consent_min": (now + timedelta(days=1)).date().isoformat(),
         "consent_max": (now + MAX_CONSENT - timedelta(days=1)).date().isoformat(),
     }

@@ -24,7 +24,7 @@ from app.services.assets.visibility import Viewer
 from app.services.patches import EXPIRING_DAYS
 from app.services.people import consents as people
 from app.services.people import introductions as intro_service
-from app.vocabularies import CONSENT_METHODS
+from app.vocabularies import RECORDED_CONSENT_METHODS
 from app.web.asset_form import consent_expiry, consent_method_error, notice_version_error
 from app.web.forms import FieldsDep, FormFields, PageForm
 from app.web.language import page_language
@@ -223,7 +223,7 @@ def renew_consent(
             keys["expires"]: fields.get("expires_at"),
         },
     )
-    if method not in CONSENT_METHODS:
+    if method not in RECORDED_CONSENT_METHODS:
         form.refuse(keys["method"], consent_method_error(lang))
     if not notice or len(notice) > 40:
         form.refuse(keys["notice"], notice_version_error(lang))
