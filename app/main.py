@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
+from app.api import account as account_api
 from app.api import (
     analysis,
     areas,
@@ -12,6 +13,7 @@ from app.api import (
     audit,
     auth,
     deficits,
+    gaps,
     indicators,
     introductions,
     map_layers,
@@ -24,6 +26,9 @@ from app.api import (
     suggestions,
     themes,
 )
+from app.api import contributions as contributions_api
+from app.api import offers as offer_api
+from app.api import uses as use_api
 from app.db import OutageLog, make_engine, make_session_factory
 from app.errors import add_exception_handlers
 from app.http.access_log import AccessLog
@@ -33,22 +38,31 @@ from app.http.rate_limits import RateLimits
 from app.http.security import add_security_middleware, check_production_settings
 from app.services.assets.map_layers import PointCache
 from app.settings import Settings, get_settings
+from app.web import account as account_pages
 from app.web import (
     admin_users,
     audit_trail,
     connector,
     connector_checks,
+    connector_gaps,
+    connector_offers,
     embed,
     files,
     introduction,
+    missing,
+    my_contributions,
     pages,
+    password_reset,
     planner,
     report,
     resident,
+    sign_up,
     suggest,
 )
 from app.web import deficits as deficit_pages
 from app.web import errors as web_errors
+from app.web import offers as offer_pages
+from app.web import uses as use_pages
 from app.worker import background_jobs
 
 
@@ -114,6 +128,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin_users,
         deficit_pages,
         embed,
+        gaps,
+        missing,
+        connector_gaps,
+        use_api,
+        offer_api,
+        use_pages,
+        offer_pages,
+        connector_offers,
+        account_api,
+        account_pages,
+        sign_up,
+        password_reset,
+        contributions_api,
+        my_contributions,
     )
     for module in routers:
         app.include_router(module.router)

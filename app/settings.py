@@ -169,6 +169,13 @@ class Settings(BaseSettings):
         description="How often each app process sends the email that is due (0: never; then "
         "run `assetmap mail send` from cron).",
     )
+    digest_every_seconds: float = Field(
+        300,
+        ge=0,
+        description="How often each app process looks for connectors' digests that are due "
+        "(0: never; then run `assetmap mail digests` from cron). Off too while "
+        "ASSETMAP_MAIL_EVERY_SECONDS is 0: mail is left to cron then.",
+    )
     rate_limit_storage: str = Field(
         "memory://",
         description="Where rate limits count (limits library URI): memory:// for one process, "
@@ -180,6 +187,19 @@ class Settings(BaseSettings):
     anonymous_write_limit: str = Field(
         "10/hour",
         description="Suggestions and reports allowed per client address when not signed in.",
+    )
+    sign_up_limit: str = Field(
+        "5/hour",
+        description="Sign-ups allowed per client address and per email address (429 beyond).",
+    )
+    reset_limit: str = Field(
+        "5/hour",
+        description="Password reset emails asked for per client address and per email address.",
+    )
+    confirm_resend_limit: str = Field(
+        "3/hour",
+        description="Confirmation links sent again (signing in before confirming) per client "
+        "address and per email address.",
     )
     # Read by app.http.security too (the tile host is allowed in the pages' img-src).
     basemap: str = Field(

@@ -1,10 +1,11 @@
 """The background work of each app process, on timers: unpublish people whose consent has lapsed,
-and send the email that is due.
+queue the connectors' digests that are due, and send the email that is due.
 
 Every instance behind a load balancer may run both: the consent sweep is idempotent (and counts
 leave lapsed consent out whether or not it has run), and email is leased before it is sent
-(app/services/mail/outbox.py). Either can be left to cron instead (interval 0, then
-`assetmap people expire-consents` / `assetmap mail send`).
+(app/services/mail/outbox.py), as is each digest (app/services/mail/digests.py). Any can be left
+to cron instead (interval 0, then `assetmap people expire-consents` / `assetmap mail send` /
+`assetmap mail digests`); digests stop with email delivery (both are then cron's).
 """
 
 import asyncio
@@ -13,6 +14,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from app.services.mail.digests import send_digests
 from app.services.mail.outbox import deliver_due
 from app.services.mail.senders import sender_for
 from app.services.people.consents import expire_consents
@@ -68,12 +70,14 @@ class Periodic:
 
 
 def background_jobs(session_factory: Callable[[], Session], settings: Settings) -> list[Periodic]:
-    """The app process's timers: the consent sweep and email delivery."""
+    """The app process's timers: the consent sweep, digests and email delivery."""
     sender = sender_for(settings)
+    digests_every = settings.digest_every_seconds if settings.mail_every_seconds > 0 else 0
     return [
         Periodic(
             "consent sweep", lambda: sweep_once(session_factory), settings.consent_sweep_seconds
         ),
+        Periodic("email digests", lambda: send_digests(session_factory, settings), digests_every),
         Periodic(
             "email delivery",
             lambda: deliver_due(session_factory, sender, settings),

@@ -60,6 +60,14 @@ def gaps(
     min_assets: Annotated[
         int, Query(ge=1, le=1000, description="assets within distance that count as many")
     ] = 1,
+    reported_gaps_weight: Annotated[
+        float,
+        Query(
+            ge=0,
+            le=1,
+            description="0 (off) to 1: raise need by residents' published gaps of the theme",
+        ),
+    ] = 0,
 ) -> Response:
     """One row per area: need (value, percentile; 100 = most need; decile, 1 = most need)
     beside published assets of the theme (in the area, within `distance_m` of its
@@ -68,13 +76,23 @@ def gaps(
     publisher's ranks, e.g. WIMD's 1,909 LSOAs) or within the areas shown. At a level without
     values of the indicator (MSOA, local authority), values are aggregated from the smallest
     level that has them, as `method` says (`aggregated_from`). The same read as /planner.
-    JSON, `f=csv` or `f=geojson` (area polygons)."""
-    params = GapParameters(indicator, theme, level, distance_m, high_need_percentile, min_assets)
+    JSON, `f=csv` or `f=geojson` (area polygons).
+
+    `reported_gaps_weight` (off by default) weights areas by residents' published "missing
+    here" gaps of the theme: each row gains `reported_gap_supports` (the published "me too"
+    counts of those gaps in the area) and `weighted_need_percentile` = need_percentile +
+    weight x (100 - need_percentile) x supports / the most supports of any area, and its
+    category follows the weighted percentile (docs/gap-analysis.md)."""
+    params = GapParameters(
+        indicator, theme, level, distance_m, high_need_percentile, min_assets, reported_gaps_weight
+    )
     result = planner_gaps(session, params, with_geometry=fmt is Format.geojson)
     columns = [
         "area_code", "area_name", "area_name_cy", "population", "need_value", "need_percentile",
         "need_decile", "assets_in_area", "assets_within_distance", "assets_per_1000", "category",
     ]  # fmt: skip
+    if reported_gaps_weight > 0:
+        columns += ["reported_gap_supports", "weighted_need_percentile"]
     return _render(result, fmt, columns)
 
 

@@ -16,9 +16,10 @@ from app.http.access import (
     password_sign_in,
     set_session_cookie,
 )
+from app.http.account_mail import resend_confirmation
 from app.http.deps import SessionDep, SettingsDep
 from app.models import Area
-from app.services import users
+from app.services import accounts, users
 from app.services.assets.visibility import Viewer
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -48,7 +49,7 @@ def _client(request: Request) -> str:
 @router.post(
     "/session",
     response_model=Me,
-    responses=error_responses(401, 429),
+    responses=error_responses(401, 403, 429),
     summary="Sign in",
     dependencies=[Depends(PUBLIC)],
 )
@@ -61,7 +62,9 @@ def sign_in(
 ) -> Any:
     """Sign in with email and password: sets an HttpOnly session cookie for the pages.
 
-    Repeated failures for one email or from one address are refused for a while (429)."""
+    Repeated failures for one email or from one address are refused for a while (429). An
+    account whose email address is not confirmed yet is refused (403) and its confirmation
+    link emailed again (429 when sent too often already)."""
     try:
         user = password_sign_in(
             session,
@@ -73,6 +76,10 @@ def sign_in(
     except NotAuthenticated:
         session.commit()
         raise
+    if user.email_confirmed_at is None:
+        resend_confirmation(session, request, settings, user)
+        session.commit()
+        accounts.refuse_unconfirmed(user)
     secret = users.start_session(session, user, key=settings.secret_key.get_secret_value())
     session.commit()
     set_session_cookie(request, response, settings, secret)

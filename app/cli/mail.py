@@ -65,3 +65,19 @@ def test(
         )
         session.commit()
     send()
+
+
+@mail_app.command("digests")
+def digests() -> None:
+    """Queue the connectors' digests that are due now (what the app's worker does every
+    ASSETMAP_DIGEST_EVERY_SECONDS); `assetmap mail send` then sends them."""
+    from app.db import make_engine, make_session_factory
+    from app.services.mail.digests import send_digests
+
+    settings = get_settings()
+    engine = make_engine(settings)
+    try:
+        done = send_digests(make_session_factory(engine), settings)
+    finally:
+        engine.dispose()
+    typer.echo(f"digests queued: {done.queued} (of {done.looked_at} people who get one)")

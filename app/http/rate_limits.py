@@ -1,4 +1,5 @@
-"""Rate limits (the `limits` library): failed sign-ins and anonymous suggestions and reports.
+"""Rate limits (the `limits` library): failed sign-ins, anonymous suggestions and reports, and
+the account emails (sign-up, password reset, confirmation sent again).
 
 The storage is a setting: `memory://` suits one process; several app instances behind a load
 balancer share one limit through e.g. `redis://host:6379` (see the README).
@@ -23,6 +24,9 @@ class RateLimits:
         )
         self.sign_in: RateLimitItem = parse(settings.sign_in_limit)
         self.anonymous_writes: RateLimitItem = parse(settings.anonymous_write_limit)
+        self.sign_up: RateLimitItem = parse(settings.sign_up_limit)
+        self.reset: RateLimitItem = parse(settings.reset_limit)
+        self.confirm_resend: RateLimitItem = parse(settings.confirm_resend_limit)
 
     def _retry_after(self, item: RateLimitItem, *keys: str) -> int:
         reset = self._limiter.get_window_stats(item, *keys).reset_time
@@ -55,3 +59,15 @@ def limit_anonymous_writes(request: Request, viewer: Viewer) -> None:
     limits: RateLimits = request.app.state.rate_limits
     client = request.client.host if request.client else "unknown"
     limits.take(limits.anonymous_writes, "anonymous-write", client, what="suggestions and reports")
+
+
+def take_per_client_and_email(
+    limits: RateLimits, item: RateLimitItem, name: str, *, client: str, email: str, what: str
+) -> None:
+    """Count one attempt against both the client address and the email (429 when either has
+    used up the limit). Known and unknown emails count alike, so a 429 tells nothing."""
+    keys = ((name, "client", client), (name, "email", email))
+    for key in keys:
+        limits.check(item, *key, what=what)
+    for key in keys:
+        limits.count(item, *key)

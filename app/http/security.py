@@ -187,6 +187,16 @@ def production_problems(settings: Settings) -> list[str]:
                 f"ASSETMAP_ADMIN_TOKEN is {len(token)} characters; "
                 f"it must be at least {MIN_SECRET_LENGTH}"
             )
+    if not settings.smtp_host:
+        problems.append(
+            "ASSETMAP_SMTP_HOST is not set: sign-up links, password resets and digests would "
+            "only be written to the log, addresses and all"
+        )
+    if not settings.base_url:
+        problems.append(
+            "ASSETMAP_BASE_URL is not set: links in email would be built from whatever Host "
+            "a request claims"
+        )
     return problems
 
 

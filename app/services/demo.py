@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Asset, AssetTheme
 from app.services.assets.visibility import ANONYMOUS, visible_assets
+from app.services.coproduction.demo import DemoResidentsReport, load_demo_residents
 from app.services.imports.areas import AreaImportReport, import_areas
 from app.services.imports.assets import ImportOptions, ImportReport, import_assets
 from app.services.imports.deficits import import_deficits
@@ -34,6 +35,7 @@ DEMO_INDICATORS = DEMO_DIR / "aberllyn_indicators.csv"
 DEMO_INDICATOR_META = DEMO_DIR / "aberllyn_indicators.json"
 DEMO_DEFICITS = DEMO_DIR / "aberllyn_deficits.csv"
 DEMO_PEOPLE = DEMO_DIR / "aberllyn_people.csv"
+DEMO_GAPS = DEMO_DIR / "aberllyn_gaps.csv"
 # A fictional gazetteer in the layout of an OS Open Names data file (data/demo/build_places.py).
 DEMO_PLACES = DEMO_DIR / "aberllyn_places.csv"
 DEMO_SOURCE = "assetmap-demo (fictional)"
@@ -82,6 +84,7 @@ Report = (
     | PostcodeImportReport
     | ImportReport
     | DemoPeopleReport
+    | DemoResidentsReport
     | PlaceImportReport
 )
 Progress = Callable[[int, int], None]
@@ -150,6 +153,7 @@ def _fictional(session: Session, progress: Progress | None) -> DemoResult:
             lambda: import_assets(session, DEMO_ASSETS, ImportOptions(actor="demo"), progress),
         ),
         (DEMO_PEOPLE.name, lambda: load_demo_people(session, DEMO_PEOPLE)),
+        (DEMO_GAPS.name, lambda: load_demo_residents(session, DEMO_GAPS)),
     ]
     _run(result, steps)
     if result.ok:

@@ -369,3 +369,27 @@ def authenticate(session: Session, *, email: str, password: str) -> User | None:
     if HASHER.check_needs_rehash(stored):
         user.password_hash = HASHER.hash(password)
     return user
+
+
+def end_other_sessions(session: Session, user: User, *, key: str, keep: str | None = None) -> int:
+    """Sign out every page session of the user but `keep` (the session id of this browser);
+    API tokens stay. How many were live."""
+    stmt = update(Credential).where(
+        Credential.user_id == user.id,
+        Credential.kind == "session",
+        Credential.revoked_at.is_(None),
+    )
+    if keep is not None:
+        stmt = stmt.where(Credential.secret_hash != secret_hash(key, keep))
+    result = session.execute(stmt.values(revoked_at=utcnow()))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def authenticate_user(user: User, password: str) -> bool:
+    """Whether `password` is this (known) user's password."""
+    if not user.password_hash:
+        return False
+    try:
+        return bool(HASHER.verify(user.password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False

@@ -1,5 +1,6 @@
 """How an asset's page shows its details: opening hours by day, accessibility features,
-languages (and the Welsh active offer), contact links and dates, in the page's language."""
+languages (and the Welsh active offer), contact links and dates, in the page's language; and
+its "I use this" panel (a published count, never who)."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -7,8 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from babel.dates import format_date
+from sqlalchemy.orm import Session
 
 from app.i18n.labels import LOCALES, accessibility_labels, day_names, language_name
+from app.services.assets.visibility import Viewer
+from app.services.coproduction import uses
 from app.vocabularies import DAYS
 
 # Babel's locale for each page language's dates ("4 March 2024", "4 Mawrth 2024").
@@ -83,4 +87,26 @@ def asset_details(record: Mapping[str, Any], lang: str, themes: dict[str, str]) 
         verified=long_date(verified, lang) if verified else None,
         website=website_href(record.get("website")),
         phone=phone_href(record.get("phone")),
+    )
+
+
+@dataclass(frozen=True)
+class UsePanel:
+    """The asset page's "I use this": the published count (None: fewer than 5), whether the
+    signed-in viewer said they use it, and the theme its "I can help with this" link offers."""
+
+    residents: int | None
+    you_use_it: bool
+    offer_theme: str | None
+
+
+def use_panel(session: Session, viewer: Viewer, record: Mapping[str, Any]) -> UsePanel:
+    """The "I use this" panel of a public asset's page, for this viewer."""
+    asset_id = int(record["id"])
+    count = uses.use_counts(session, [asset_id])[asset_id]
+    themes = record.get("themes") or []
+    return UsePanel(
+        residents=count.residents,
+        you_use_it=uses.uses(session, viewer, asset_id),
+        offer_theme=themes[0] if themes else None,
     )

@@ -8,6 +8,7 @@ if someone else saved the gap since, nothing is saved and the form comes back (4
 what was typed.
 """
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query, Request
@@ -20,6 +21,8 @@ from app.http.deps import MAX_ID, SessionDep, SettingsDep
 from app.i18n import translations
 from app.schemas.deficits import DeficitCreate, DeficitRecord, DeficitUpdate
 from app.services.assets.visibility import Viewer
+from app.services.coproduction import gaps as residents
+from app.services.coproduction import published_gaps
 from app.services.needs import deficits as service
 from app.services.needs.matches import (
     MATCH_DISTANCE_M,
@@ -51,6 +54,29 @@ DeficitId = Annotated[int, Path(ge=1, le=MAX_ID)]
 # Gaps a page of the list shows.
 PAGE_SIZE = 20
 ShownStatus = Literal["open", "addressed", "all"]
+
+
+@dataclass(frozen=True)
+class ResidentGap:
+    """What the deficits page shows of a gap residents told us about: its "me too" count (as
+    published) and whether the viewer said it."""
+
+    gap_id: int
+    supports: int | None
+    supported_by_you: bool
+
+
+def resident_gaps(
+    session: Session, viewer: Viewer, records: list[DeficitRecord]
+) -> dict[int, ResidentGap]:
+    """By deficit id, the residents' gap behind each deficit that came from residents."""
+    ids = [r["id"] for r in records if r["source"] == residents.SOURCE]
+    found = published_gaps.supports_by_deficit(session, ids) if ids else {}
+    mine = published_gaps.supported_by(session, viewer, [g.gap_id for g in found.values()])
+    return {
+        deficit_id: ResidentGap(g.gap_id, g.supports, g.gap_id in mine)
+        for deficit_id, g in found.items()
+    }
 
 
 def notice_text(lang: str, done: str | None) -> str | None:
@@ -92,6 +118,8 @@ def gaps(
         language,
         "deficits.html",
         viewer=viewer,
+        resident_gaps=resident_gaps(session, viewer, [g.record for g in found.gaps]),
+        support_next=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         items=gap_items(found.gaps, lang, themes),
         distance=distance_text(found.distance_m, lang),
         next_cursor=found.next_cursor,

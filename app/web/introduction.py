@@ -22,7 +22,7 @@ from app.services.people import introductions
 from app.settings import Settings
 from app.web.forms import FieldsDep, FieldText, FormFields, PageForm
 from app.web.language import localised, page_language
-from app.web.place_picker import clicked_point, pick_map, place_texts, point_or_none
+from app.web.place_picker import picker_for, place_in_body, place_texts, point_or_none
 from app.web.routing import PageRouter
 from app.web.search import bilingual, theme_labels
 from app.web.templating import render_page
@@ -64,24 +64,12 @@ def introduction_form(fields: FormFields, lang: str) -> PageForm:
 
 def parse_introduction(session: Session, form: PageForm, lang: str) -> IntroductionCreate | None:
     """The request the form holds, validated once; None with each refused field's message."""
-    places = place_texts(lang)
     fields = form.fields
     theme = fields.raw("theme")
     if theme not in theme_labels(session, lang):
         form.refuse("theme", form.texts["theme"].invalid)
-    try:
-        near = clicked_point(fields)
-    except ValueError:
-        form.refuse("postcode", places["clicked"])
-        near = None
     body: dict[str, Any] = {"theme": theme or "_", "message": fields.raw("message")}
-    if near is not None:
-        body["near"] = list(near)
-    elif "postcode" not in form.errors:
-        if fields.get("postcode"):
-            body["postcode"] = fields.raw("postcode")
-        else:
-            form.refuse("postcode", places["none"])
+    body.update(place_in_body(form, lang))
     return form.validate(IntroductionCreate, body)
 
 
@@ -90,9 +78,7 @@ def _show(
 ) -> HTMLResponse:
     language = page_language(request)
     lang = language.lang
-    map_parts, map_name = (None, "")
-    if viewer.signed_in:
-        map_parts, map_name = pick_map(session, settings, lang, form.values.get("point"))
+    map_parts, map_name = picker_for(session, settings, viewer, lang, form)
     return render_page(
         request,
         language,

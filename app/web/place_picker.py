@@ -6,6 +6,7 @@ lon/lat inputs instead (static/js/pick-location.js).
 """
 
 from dataclasses import replace
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -13,7 +14,7 @@ from app.errors import NotFound
 from app.i18n import translations
 from app.maps.base import Basemap, MapParts, new_map, page_parts
 from app.services.assets.records import extent_of_assets
-from app.services.assets.visibility import ANONYMOUS
+from app.services.assets.visibility import ANONYMOUS, Viewer
 from app.services.needs.postcodes import lookup_postcode
 from app.settings import Settings
 from app.spatial.geometry import check_lon_lat
@@ -78,6 +79,34 @@ def find_place(session: Session, form: PageForm, lang: str) -> Point | None:
         form.refuse("postcode", texts["unknown"])
         return None
     return found.lon, found.lat
+
+
+def place_in_body(form: PageForm, lang: str) -> dict[str, Any]:
+    """The place of a resident's form as its schema takes it: {"near": [lon, lat]} for a map
+    click, else {"postcode": ...} (looked up by the service); {} with the postcode field refused
+    when there is neither or the click is not valid."""
+    texts = place_texts(lang)
+    try:
+        near = clicked_point(form.fields)
+    except ValueError:
+        form.refuse("postcode", texts["clicked"])
+        return {}
+    if near is not None:
+        return {"near": list(near)}
+    if form.fields.get("postcode"):
+        return {"postcode": form.fields.raw("postcode")}
+    form.refuse("postcode", texts["none"])
+    return {}
+
+
+def picker_for(
+    session: Session, settings: Settings, viewer: Viewer, lang: str, form: PageForm
+) -> tuple[MapParts | None, str]:
+    """The map to choose the form's place on, for a signed-in viewer (the form is for them
+    only; others are asked to sign in): (None, "") otherwise."""
+    if not viewer.signed_in:
+        return None, ""
+    return pick_map(session, settings, lang, form.values.get("point"))
 
 
 def pick_map(

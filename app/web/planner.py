@@ -89,6 +89,7 @@ def _names(lang: str, view: PlannerView) -> LayerNames:
             "within": _("%(theme)s assets within %(distance)s m")
             % {"theme": view.theme_label, "distance": view.distance},
             "people": _("People offering %(theme)s") % {"theme": view.theme_label},
+            "uses": _("Residents' “I use this” on the area's assets"),
         },
     )
 

@@ -80,6 +80,8 @@ class AreaView:
     people_elsewhere: str | None = None
     nearest: list[Count] = field(default_factory=list)
     gaps: list[NearGap] = field(default_factory=list)
+    # Residents' "I use this" on the area's assets, in words (None: not counted at this level).
+    uses: str | None = None
     distance_m: str = ""
     shade: AreaShade | None = None
 
@@ -136,10 +138,17 @@ def area_view(session: Session, code: str, lang: str) -> AreaView:
         for code, label in themes.items()
         if code in (nearest := profile["nearest_asset_m"])
     ]
+    supports = {d["id"]: d["supports"] for d in profile["deficits"] if "supports" in d}
     view.gaps = [
-        NearGap(gap_item(d, lang, themes.get), d["in_area"], distance_text(d["distance_m"], lang))
+        NearGap(
+            gap_item(d, lang, themes.get, supports=supports),
+            d["in_area"],
+            distance_text(d["distance_m"], lang),
+        )
         for d in profile["deficits"]
     ]
+    if profile["uses"] is not None:
+        view.uses = people_text(profile["uses"]["residents"], lang)
     details = {"name": view.name, "code": view.code}
     geometry = geometry_from_db(get_area(session, code).geom)
     view.shade = AreaShade(view.code, geometry, None, None, details)

@@ -32,6 +32,8 @@ class AreaRow:
     share: str  # share of its small areas in the nation's most deprived 10 % ('' if none)
     share_value: float | None
     people: str
+    # Published count of residents' "I use this" on the area's public assets (people level).
+    uses: str = ""
 
 
 # Sort keys: the order a column sorts in first (most need, most assets first) and its key.
@@ -99,6 +101,7 @@ def table_columns(
             Column("share", _("Small areas among the most deprived tenth of Wales"), True)
         )
     if with_people:
+        columns.append(Column(None, _("Residents' “I use this” on the area's assets")))
         columns.append(Column(None, _("People offering %(theme)s") % {"theme": theme}))
     return columns
 
@@ -117,7 +120,7 @@ def row_cells(row: AreaRow, *, with_share: bool, with_people: bool) -> list[str]
     if with_share:
         cells.append(row.share)
     if with_people:
-        cells.append(row.people)
+        cells += [row.uses, row.people]
     return cells
 
 

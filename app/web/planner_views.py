@@ -118,6 +118,8 @@ class GapItem:
     reported_on: str
     lon: float
     lat: float
+    # Residents' gaps only: their "me too" count in words ('' for other deficits).
+    supports: str = ""
 
 
 @dataclass
@@ -159,6 +161,8 @@ class PlannerView:
     people_level: str | None = None
     people_level_label: str = ""
     people_counted: bool = False
+    # Whether residents' reported gaps weigh in the need (reported_gaps_weight > 0).
+    weighted: bool = False
 
     @property
     def status(self) -> int:
@@ -186,6 +190,7 @@ PARAMETERS = {
     "distance_m": (1.0, 50_000.0, False),
     "high_need_percentile": (0.0, 100.0, False),
     "min_assets": (1.0, 1_000.0, True),
+    "reported_gaps_weight": (0.0, 1.0, False),
 }
 PRIORITY_LIST = 10
 
@@ -225,6 +230,7 @@ def planner_view(
         "distance_m": _("Enter a distance in metres from 1 to 50,000"),
         "high_need_percentile": _("Enter a percentile from 0 to 100"),
         "min_assets": _("Enter a whole number from 1 to 1,000"),
+        "reported_gaps_weight": _("Enter a weight from 0 (off) to 1"),
         "category": _("Choose one of the gap categories in the list"),
     }
     values: dict[str, float | None] = {}
@@ -245,6 +251,7 @@ def planner_view(
         distance_m=values.get("distance_m"),
         high_need_percentile=values.get("high_need_percentile"),
         min_assets=None if values.get("min_assets") is None else int(values["min_assets"] or 1),
+        reported_gaps_weight=values.get("reported_gaps_weight"),
     )
     view.indicators = [Option(c, *bilingual(r, "label", lang)) for c, r in data.indicators.items()]
     labels = {code: cy if lang == "cy" else en for code, (en, cy) in data.theme_labels.items()}
@@ -256,6 +263,7 @@ def planner_view(
         "distance_m": number_input(defaults.distance_m),
         "high_need_percentile": number_input(defaults.high_need_percentile),
         "min_assets": str(defaults.min_assets),
+        "reported_gaps_weight": number_input(defaults.reported_gaps_weight),
     }
     if data.parameters is not None:
         p = data.parameters
@@ -263,6 +271,7 @@ def planner_view(
             "distance_m": number_input(p.distance_m),
             "high_need_percentile": number_input(p.high_need_percentile),
             "min_assets": str(p.min_assets),
+            "reported_gaps_weight": number_input(p.reported_gaps_weight),
         }
     for name in PARAMETERS:
         if name in view.errors:
@@ -326,7 +335,7 @@ def _fill(view: PlannerView, data: PlannerData, labels: dict[str, str]) -> None:
             name_lang=name_lang,
             linked=linked,
             value=number(item["need_value"], lang),
-            need_percentile=item["need_percentile"],
+            need_percentile=item.get("weighted_need_percentile", item["need_percentile"]),
             decile=item["need_decile"] if several else None,
             category=item["category"],
             category_label=categories[item["category"]],
@@ -335,6 +344,9 @@ def _fill(view: PlannerView, data: PlannerData, labels: dict[str, str]) -> None:
             share="" if share is None else number(round(share * 100), lang) + "%",
             share_value=share,
             people=people_text(people, lang) if data.people_counted else NOT_COUNTED,
+            uses=people_text(data.uses.get(item["area_code"]), lang)
+            if data.people_counted
+            else NOT_COUNTED,
         )
         view.all_rows.append(row)
         details = {
@@ -346,12 +358,14 @@ def _fill(view: PlannerView, data: PlannerData, labels: dict[str, str]) -> None:
             "assets": number(row.in_area, lang),
             "within": number(row.within, lang),
             "people": row.people,
+            "uses": row.uses,
         }
         view.shades.append(AreaShade(row.code or UNION_CODE, item["geometry"], row.decile,
                                      row.category, details))  # fmt: skip
     view.all_rows = sorted_rows(view.all_rows, DEFAULT_SORT)
     view.rows = sorted_rows(filtered_rows(view.all_rows, view.category), view.sort)
-    view.gaps = [gap_item(r, lang, labels.get) for r in data.deficits]
+    view.gaps = [gap_item(r, lang, labels.get, supports=data.gap_supports) for r in data.deficits]
+    view.weighted = p.reported_gaps_weight > 0
     view.more_gaps = data.more_deficits
 
 
@@ -362,9 +376,14 @@ def unit_labels(lang: str) -> dict[str, str]:
 
 
 def gap_item(
-    record: Mapping[str, Any], lang: str, theme_label: Callable[[str], str | None]
+    record: Mapping[str, Any],
+    lang: str,
+    theme_label: Callable[[str], str | None],
+    *,
+    supports: Mapping[int, int | None] | None = None,
 ) -> GapItem:
-    """A deficit record (or its JSON) as a list item, placed at its point or inside its area."""
+    """A deficit record (or its JSON) as a list item, placed at its point or inside its area;
+    for a gap residents told us about (in `supports`), its published "me too" count in words."""
     title, title_lang = bilingual(record, "title", lang)
     lon, lat = record.get("lon"), record.get("lat")
     if (lon is None or lat is None) and record.get("location"):
@@ -384,4 +403,17 @@ def gap_item(
         reported_on=reported if isinstance(reported, str) else reported.isoformat(),
         lon=float(lon),
         lat=float(lat),
+        supports=supports_text(supports[record["id"]], lang)
+        if supports and record["id"] in supports
+        else "",
     )
+
+
+def supports_text(published: int | None, lang: str) -> str:
+    """A gap's published "me too" count in a sentence ("fewer than 5" under 5)."""
+    _ = translations(lang).gettext
+    if published is None:
+        return _("Fewer than 5 residents say “me too”.")
+    return translations(lang).ngettext(
+        "%(num)d resident says “me too”.", "%(num)d residents say “me too”.", published
+    ) % {"num": published}

@@ -12,7 +12,7 @@ from app.i18n.labels import kind_labels
 from app.maps.assets import AssetPin, build_assets_map
 from app.maps.base import Basemap, page_parts
 from app.services.assets.search import public_asset
-from app.web.asset_details import asset_details
+from app.web.asset_details import asset_details, use_panel
 from app.web.language import localised, page_language
 from app.web.routing import PageRouter
 from app.web.search import bilingual, search_return_path, theme_labels
@@ -57,6 +57,7 @@ def asset_page(
         description_lang=description_lang,
         kind=kind_labels(lang).get(record["kind"], record["kind"]),
         details=asset_details(record, lang, theme_labels(session, lang)),
+        uses=use_panel(session, viewer, record),
         map=page_parts(m),
         back_to_search=back,
     )

@@ -1,10 +1,14 @@
-"""The sign-in and sign-out pages: the same session cookie and rate limits as /api/v1/auth."""
+"""The sign-in and sign-out pages: the same session cookie and rate limits as /api/v1/auth.
+
+Signing in with the right password before the email address is confirmed is refused, and the
+confirmation link is emailed again (rate limited per address and per client)."""
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.errors import NotAuthenticated, TooManyRequests
 from app.http.access import SESSION_COOKIE, Public, password_sign_in, set_session_cookie
+from app.http.account_mail import resend_confirmation
 from app.http.deps import SessionDep, SettingsDep
 from app.i18n import translations
 from app.services import users
@@ -82,6 +86,32 @@ def sign_in(
         refused = _form(request, language, form, next_path=next_path)
         refused.headers["Retry-After"] = str(exc.retry_after)
         return refused
+    if user.email_confirmed_at is None:
+        try:
+            resend_confirmation(session, request, settings, user)
+        except TooManyRequests as exc:
+            form.refuse(
+                "email",
+                _(
+                    "Confirm your email address first. We have sent the link "
+                    "several times already: look for it in your email, including "
+                    "the spam folder, or try again later."
+                ),
+                status=429,
+            )
+            refused = _form(request, language, form, next_path=next_path)
+            refused.headers["Retry-After"] = str(exc.retry_after)
+            return refused
+        session.commit()
+        form.refuse(
+            "email",
+            _(
+                "Confirm your email address first. We have emailed you the link "
+                "again: open it, and you are signed in."
+            ),
+            status=403,
+        )
+        return _form(request, language, form, next_path=next_path)
     secret = users.start_session(session, user, key=settings.secret_key.get_secret_value())
     session.commit()
     if next_path is None:

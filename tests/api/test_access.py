@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.db import make_engine
 from app.http.access import Access
 from app.main import create_app
+from app.services.coproduction.offers import NOTICE_VERSION
 from app.settings import Settings
 from tests.conftest import (
     ADMIN,
@@ -84,6 +85,8 @@ class World:
     person: int
     patches: Patches
     suggestion: int = 0
+    offer: int = 0
+    gap: int = 0
 
 
 def _targets(client: TestClient, patches: Patches) -> dict[str, int]:
@@ -107,6 +110,26 @@ def _targets(client: TestClient, patches: Patches) -> dict[str, int]:
         "person": person,
         "suggestion": suggested.json()["id"],
     }
+
+
+def _resident_targets(
+    client: TestClient, patches: Patches, resident: dict[str, str]
+) -> dict[str, int]:
+    """The resident's pending offer of help and pending gap, in the west patch."""
+    offered = client.post("/api/v1/offers", json=_offer(patches), headers=resident)
+    missing = client.post(
+        "/api/v1/gaps",
+        json={"theme": "food", "text": "No community fridge", "near": list(patches.west_point)},
+        headers=resident,
+    )
+    assert offered.status_code == missing.status_code == 201, (offered.text, missing.text)
+    return {"offer": offered.json()["id"], "gap": missing.json()["id"]}
+
+
+def _offer(patches: Patches) -> dict[str, Any]:
+    return {"kind": "volunteer", "theme": "food", "title": "Driving to the food bank",
+            "near": list(patches.west_point), "notice_version": f"{NOTICE_VERSION}-en",
+            "consent": True}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +159,11 @@ def shared_world(backend_name: str, tmp_path_factory: pytest.TempPathFactory) ->
             }
         engine.dispose()
         with TestClient(create_app(settings)) as client:
-            yield World(client, headers, patches=patches, **_targets(client, patches))
+            targets = {
+                **_targets(client, patches),
+                **_resident_targets(client, patches, headers["resident"]),
+            }
+            yield World(client, headers, patches=patches, **targets)
 
 
 @pytest.fixture
@@ -238,6 +265,43 @@ OPERATIONS: list[Operation] = [
      (401, 201, 201, 201, 201, 201)),
     ("list introductions", "GET", lambda w: "/api/v1/introductions", lambda w: None,
      (401, 200, 200, 200, 200, 200)),
+    ("count uses", "GET", lambda w: f"/api/v1/assets/{w.published}/uses", lambda w: None,
+     (200, 200, 200, 200, 200, 200)),
+    ("say I use an asset", "PUT", lambda w: f"/api/v1/assets/{w.published}/use",
+     lambda w: None,
+     (401, 200, 200, 200, 200, 200)),
+    ("say I use a person", "PUT", lambda w: f"/api/v1/assets/{w.person}/use", lambda w: None,
+     (401, 404, 404, 404, 404, 404)),
+    ("offer help", "POST", lambda w: "/api/v1/offers", lambda w: _offer(w.patches),
+     (401, 201, 201, 201, 201, 201)),
+    ("list offers", "GET", lambda w: "/api/v1/offers", lambda w: None,
+     (401, 200, 200, 200, 200, 200)),
+    ("confirm an offer", "POST", lambda w: f"/api/v1/offers/{w.offer}/confirm", lambda w: None,
+     (401, 403, 200, 404, 403, 200)),
+    ("decline an offer", "POST", lambda w: f"/api/v1/offers/{w.offer}/decline",
+     lambda w: {"reason": "No drivers needed"},
+     (401, 403, 200, 404, 403, 200)),
+    ("withdraw the resident's offer", "DELETE", lambda w: f"/api/v1/offers/{w.offer}",
+     lambda w: None,
+     (401, 204, 404, 404, 404, 404)),
+    ("report a gap", "POST", lambda w: "/api/v1/gaps",
+     lambda w: {"theme": "food", "text": "No bus after 7pm", "near": list(w.patches.west_point)},
+     (401, 201, 201, 201, 201, 201)),
+    ("list gaps", "GET", lambda w: "/api/v1/gaps", lambda w: None,
+     (200, 200, 200, 200, 200, 200)),
+    ("read a pending gap", "GET", lambda w: f"/api/v1/gaps/{w.gap}", lambda w: None,
+     (404, 200, 200, 404, 200, 200)),
+    ("me too on a pending gap", "PUT", lambda w: f"/api/v1/gaps/{w.gap}/support",
+     lambda w: None,
+     (401, 200, 200, 404, 200, 200)),
+    ("publish a gap", "POST", lambda w: f"/api/v1/gaps/{w.gap}/publish",
+     lambda w: {"severity": 3},
+     (401, 403, 200, 404, 200, 200)),
+    ("decline a gap", "POST", lambda w: f"/api/v1/gaps/{w.gap}/decline",
+     lambda w: {"reason": "Reported already"},
+     (401, 403, 200, 404, 200, 200)),
+    ("my contributions", "GET", lambda w: "/api/v1/contributions", lambda w: None,
+     (401, 200, 200, 200, 200, 200)),
     ("who am I", "GET", lambda w: "/api/v1/auth/me", lambda w: None,
      (200, 200, 200, 200, 200, 200)),
     ("sign out", "DELETE", lambda w: "/api/v1/auth/session", lambda w: None,
@@ -252,7 +316,11 @@ def test_role_matrix(world: World, operation: Operation, role: str) -> None:
     if method != "GET":
         # A write (publish, archive, rename...) would change what later cases see in the shared
         # world, so each writing case gets targets of its own, made as the world's were.
-        world = replace(world, **_targets(world.client, world.patches))
+        world = replace(
+            world,
+            **_targets(world.client, world.patches),
+            **_resident_targets(world.client, world.patches, world.headers["resident"]),
+        )
     headers = {**world.headers[role], "If-Match": "*"}
     response = world.client.request(method, path(world), json=body(world), headers=headers)
     assert response.status_code == expected[ROLES.index(role)], response.text

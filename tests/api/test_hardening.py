@@ -64,6 +64,8 @@ def good_settings(**values: object) -> Settings:
         "env": "production",
         "secret_key": STRONG_SECRET,
         "admin_token": STRONG_TOKEN,
+        "smtp_host": "127.0.0.1",
+        "base_url": "https://assets.example.org",
     }
     return Settings.model_validate({**fields, **values})
 
@@ -427,6 +429,8 @@ def test_production_starts_with_good_secrets(settings: Settings) -> None:
             "env": "production",
             "secret_key": SecretStr(STRONG_SECRET),
             "admin_token": SecretStr(STRONG_TOKEN),
+            "smtp_host": "127.0.0.1",
+            "base_url": "http://testserver",
         }
     )
     with TestClient(create_app(good)) as client:
@@ -437,6 +441,17 @@ def test_production_starts_with_good_secrets(settings: Settings) -> None:
     assert health.status_code == 200
     assert created.status_code == 201, created.text
     assert_data_policy(health)
+
+
+@pytest.mark.parametrize(
+    ("missing", "named"), [("smtp_host", "ASSETMAP_SMTP_HOST"), ("base_url", "ASSETMAP_BASE_URL")]
+)
+def test_production_refuses_to_start_without_email_or_its_own_address(
+    missing: str, named: str
+) -> None:
+    with pytest.raises(InsecureSettings) as refused:
+        create_app(good_settings(**{missing: None}))
+    assert named in str(refused.value)
 
 
 def test_production_starts_on_sqlite_without_an_admin_token() -> None:

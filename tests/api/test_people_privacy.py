@@ -59,7 +59,7 @@ def test_the_fixture_square_is_far_from_everything_else(patches: Patches) -> Non
 
 
 def _public_gets(
-    app: Any, people: list[int], published: int, deficit: int
+    app: Any, people: list[int], published: int, deficit: int, gap: int = 0
 ) -> Iterator[tuple[str, str]]:
     """Every public GET route, with its path filled in: (route, url). New public routes are
     crawled automatically (an unknown path parameter fails the test)."""
@@ -77,6 +77,8 @@ def _public_gets(
         "code": ["X01000001"],
         "postcode": ["CF10 1AA"],
         "deficit_id": [deficit],
+        # A published residents' gap ("missing here"); 0 (none) reads the 404 answer.
+        "gap_id": [gap],
     }
     centre = f"{CENTRE[0]},{CENTRE[1]}"
     extra = {
@@ -125,9 +127,11 @@ def _near_points(text: str) -> list[tuple[float, float]]:
     ]
 
 
-def _crawl(client: TestClient, people: list[int], published: int, deficit: int) -> dict[str, str]:
+def _crawl(
+    client: TestClient, people: list[int], published: int, deficit: int, gap: int = 0
+) -> dict[str, str]:
     bodies = {}
-    for route, url in _public_gets(client.app, people, published, deficit):
+    for route, url in _public_gets(client.app, people, published, deficit, gap):
         response = client.get(url)
         assert response.status_code < 500, (url, response.text)
         # The time of the response itself is the one thing allowed to differ between crawls.

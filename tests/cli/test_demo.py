@@ -17,17 +17,30 @@ from app.models import (
     Asset,
     AssetArea,
     AssetTheme,
+    AssetUse,
     Deficit,
+    Gap,
+    GapSupport,
     Indicator,
     IndicatorValue,
     PublicLocation,
+    User,
 )
 from app.services.demo import DEMO_DIR, DEMO_SOURCE
 from app.services.needs.analysis import CATEGORIES
 from app.settings import Settings
 from tests.cli.conftest import Invoke, audit_count, count
 
-DEMO_TABLES = (Area, AssetArea, Indicator, IndicatorValue, Deficit, Asset)
+DEMO_TABLES = (
+    Area, AssetArea, Indicator, IndicatorValue, Deficit, Asset, User, AssetUse, Gap, GapSupport
+)  # fmt: skip
+
+
+def count_where(engine: Engine, condition: Any) -> int:
+    """Deficits meeting a condition."""
+    with engine.connect() as connection:
+        stmt = select(func.count()).select_from(Deficit).where(condition)
+        return int(connection.scalar(stmt) or 0)
 
 
 def counts(engine: Engine) -> dict[str, int]:
@@ -83,10 +96,18 @@ def test_demo_has_fictional_need_indicators_and_deficits(assetmap: Invoke, db: E
     assert all(i.source == "assetmap demo (fictional)" for i in indicators)
     assert {i.higher_is_more_need for i in indicators} == {True, False}
     assert count(db, IndicatorValue) == len(indicators) * count(db, Area)
-    assert 8 <= len(deficits) <= 15
-    assert all(d.source == DEMO_SOURCE for d in deficits)
-    assert all(d.description_en.startswith("Fictional example (Aberllyn") for d in deficits)
-    assert {d.status for d in deficits} == {"open", "addressed"}
+    imported = [d for d in deficits if d.source != "residents"]
+    assert 8 <= len(imported) <= 15
+    assert all(d.source == DEMO_SOURCE for d in imported)
+    assert all(d.description_en.startswith("Fictional example (Aberllyn") for d in imported)
+    assert {d.status for d in imported} == {"open", "addressed"}
+    # The demo residents' published gaps say they are fictional too, in their own language.
+    from_residents = [d for d in deficits if d.source == "residents"]
+    assert len(from_residents) == 3
+    assert all(
+        (d.title_en or "").startswith("Fictional example") or
+        (d.title_cy or "").startswith("Enghraifft ffug") for d in from_residents
+    )  # fmt: skip
     assert any(d.area is not None for d in deficits) and any(d.location for d in deficits)
 
 
@@ -136,8 +157,29 @@ def test_running_the_demo_twice_changes_nothing(assetmap: Invoke, db: Engine) ->
     assert f"0 fictional people created, {people} unchanged" in again.output
     assert f"0 created, 0 updated, {before['areas']} unchanged" in again.output
     assert f"values 0 created, 0 updated, {before['indicator_values']} unchanged" in again.output
-    assert f"0 created, 0 updated, {before['deficits']} unchanged" in again.output
+    residents = count_where(db, Deficit.source == "residents")
+    assert f"0 created, 0 updated, {before['deficits'] - residents} unchanged" in again.output
+    assert "fictional residents already held: unchanged" in again.output
     assert counts(db) == before
+
+
+def test_demo_residents_use_assets_and_report_gaps_that_show_only_as_counts(
+    assetmap: Invoke, db: Engine, db_url: str
+) -> None:
+    assert assetmap("demo").exit_code == 0
+
+    with Session(db) as session:
+        statuses = sorted(session.scalars(select(Gap.status)))
+        residents = session.scalars(select(User).where(User.role == "resident")).all()
+        asset_ids = list(session.scalars(select(AssetUse.asset_id).distinct()))
+    assert statuses == ["pending", "published", "published", "published"]
+    assert len(residents) == 30 and all(r.password_hash is None for r in residents)
+    with TestClient(create_app(Settings(database_url=db_url))) as client:
+        shown = [client.get(f"/api/v1/assets/{i}/uses").json()["residents"] for i in asset_ids]
+        gaps = client.get("/api/v1/gaps").json()["items"]
+    assert any(n is not None and n >= 5 for n in shown)  # some assets many residents use
+    assert None in shown  # and some "fewer than 5"
+    assert len(gaps) == 3 and any(g["supports"] is not None for g in gaps)
 
 
 def test_the_demo_files_are_what_their_generator_writes(tmp_path: Path) -> None:

@@ -119,9 +119,11 @@ PATH_VALUES: dict[str, Callable[[World], object]] = {
 # Query strings that make a page show what it is for (results, a chosen place).
 QUERIES = {"/search": "?q=payload", "/embed": f"?bbox={POINT[0] - 0.005},{POINT[1] - 0.008},"
            f"{POINT[0] + 0.035},{POINT[1] + 0.004}"}  # fmt: skip
-# Not pages to look at: a sign-out is a form post, and the planner table as CSV a download
-# (tested in tests/web/test_planner_answer.py).
-NOT_VISITED = {"/sign-out", "/planner/areas.csv"}
+# Not pages to look at: a sign-out is a form post, the planner table as CSV and an account's
+# data downloads (tested in tests/web/test_planner_answer.py, tests/accounts), and the links
+# sent by email answer only a token made for one account (tests/accounts, and the browser
+# journey of tests/web/test_coproduction_journey.py).
+NOT_VISITED = {"/sign-out", "/planner/areas.csv", "/account/download", "/confirm", "/reset/new"}
 
 
 def page_routers() -> list[PageRouter]:

@@ -79,7 +79,7 @@ def test_the_planner_leads_with_its_map_then_lists_every_area(
     html = response.text
     table = rows(html)
     assert len(table) == DEMO_AREAS
-    _value, decile, category, in_area, within, people = table[SEA_VIEW]
+    _value, decile, category, in_area, within, _uses, people = table[SEA_VIEW]
     assert in_area.isdigit() and within.isdigit() and people == "fewer than 5"
     assert 1 <= int(decile) <= 10 and category in {
         "Priority", "Strength to build on", "Well served", "Lower need"

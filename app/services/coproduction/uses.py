@@ -10,13 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.errors import InvalidInput
+from app.errors import Forbidden, NotFound
 from app.models import Asset, AssetArea, AssetUse
 from app.models.base import utcnow
 from app.services.assets.visibility import ANONYMOUS, Viewer, visible_assets
-from app.services.people.disclosure import new_record_key, publish
+from app.services.people.disclosure import FEWER, new_record_key, publish
 from app.vocabularies import PUBLIC_KINDS
 
 
@@ -27,19 +28,25 @@ class UseCount:
 
     residents: int | None
 
+    @property
+    def shown_as(self) -> str:
+        """The count in words: the number, or 'fewer than 5'."""
+        return FEWER if self.residents is None else str(self.residents)
+
 
 def _usable(session: Session, asset_id: int) -> None:
-    """Residents mark only assets anybody may see: published and not about a person."""
+    """Residents mark only assets anybody may see: published and not about a person (any
+    other is not found, as it is for the public)."""
     visible = session.scalar(
         select(Asset.id).where(Asset.id == asset_id, visible_assets(ANONYMOUS))
     )
     if visible is None:
-        raise InvalidInput(("asset_id",), f"asset {asset_id} is not a published asset")
+        raise NotFound(f"asset {asset_id} not found")
 
 
 def _resident(viewer: Viewer) -> int:
     if viewer.user_id is None:
-        raise InvalidInput(("user",), "sign in to your own account to say you use something")
+        raise Forbidden("sign in to your own account to say you use something")
     return viewer.user_id
 
 
@@ -49,17 +56,26 @@ def mark(session: Session, viewer: Viewer, asset_id: int) -> bool:
     _usable(session, asset_id)
     if session.get(AssetUse, (user_id, asset_id)) is not None:
         return False
-    session.add(
-        AssetUse(
-            user_id=user_id, asset_id=asset_id, record_key=new_record_key(), created_at=utcnow()
-        )
-    )
-    session.flush()
+    try:
+        # A savepoint: the same resident's second request at the same moment (a double click)
+        # finds the row taken, which is an answer, not an error.
+        with session.begin_nested():
+            session.add(
+                AssetUse(
+                    user_id=user_id,
+                    asset_id=asset_id,
+                    record_key=new_record_key(),
+                    created_at=utcnow(),
+                )
+            )
+    except IntegrityError:
+        return False
     return True
 
 
 def unmark(session: Session, viewer: Viewer, asset_id: int) -> bool:
-    """Take the viewer's mark back; True if there was one (flushed)."""
+    """Take the viewer's mark back; True if there was one (flushed). An asset no longer public
+    can still be unmarked."""
     result = session.execute(
         delete(AssetUse).where(AssetUse.user_id == _resident(viewer), AssetUse.asset_id == asset_id)
     )
@@ -81,6 +97,12 @@ def marked_by(session: Session, user_id: int) -> list[int]:
             select(AssetUse.asset_id).where(AssetUse.user_id == user_id).order_by(AssetUse.asset_id)
         )
     )
+
+
+def use_count(session: Session, asset_id: int) -> UseCount:
+    """The published use count of one public asset; NotFound for any other."""
+    _usable(session, asset_id)
+    return use_counts(session, [asset_id])[asset_id]
 
 
 def use_counts(session: Session, asset_ids: Iterable[int]) -> dict[int, UseCount]:

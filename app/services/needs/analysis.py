@@ -31,6 +31,9 @@ class GapParameters:
     distance_m: float = 800.0
     high_need_percentile: float = 80.0
     min_assets: int = 1
+    # 0 (off, the default) to 1: how far residents' published "missing here" gaps of the theme
+    # raise an area's need (see `weighted_need`).
+    reported_gaps_weight: float = 0.0
 
 
 def method_note(p: GapParameters, indicator: Indicator, theme: Theme) -> str:
@@ -51,6 +54,49 @@ def method_note(p: GapParameters, indicator: Indicator, theme: Theme) -> str:
         f"this analysis (/api/v1/people/counts, the planner's table) they are perturbed by up to "
         f"2 and under 5 is 'fewer than 5', to protect the people counted."
     )
+
+
+def weighted_need(percentile: float, supports: int, most: int, weight: float) -> float:
+    """An area's need percentile raised by residents' reported gaps: by `weight` (0-1) times
+    the distance to 100, times the area's published "me too"s as a share of the most any area
+    has. Off (weight 0) or no supports anywhere: the percentile unchanged."""
+    if weight <= 0 or most <= 0:
+        return percentile
+    return percentile + weight * (100.0 - percentile) * supports / most
+
+
+def reported_gaps_note(p: GapParameters) -> str:
+    """The weighting's part of the method note ('' when it is off)."""
+    if p.reported_gaps_weight <= 0:
+        return ""
+    return (
+        f" Residents' reported gaps weigh in (reported_gaps_weight {p.reported_gaps_weight:g}): "
+        f"reported_gap_supports is the sum of the published 'me too' counts of the published "
+        f"'missing here' gaps of the theme in the area (a count under 5 adds 0), and "
+        f"weighted_need_percentile = need_percentile + weight x (100 - need_percentile) x "
+        f"supports / the most supports of any area. Categories use the weighted percentile."
+    )
+
+
+def gap_supports(session: Session, *, theme: str, level: str) -> dict[int, int]:
+    """Per area of the level, the published "me too"s of residents' published gaps of the theme
+    (app/services/coproduction/gaps.py)."""
+    from app.services.coproduction.published_gaps import area_gap_supports
+
+    return area_gap_supports(session, theme=theme, level=level)
+
+
+def apply_reported_gaps(rows: list[dict[str, Any]], supports: list[int], p: GapParameters) -> None:
+    """Add reported_gap_supports and weighted_need_percentile to each row (in order with
+    `supports`) and put it in the category of its weighted need; nothing when the weight is 0."""
+    if p.reported_gaps_weight <= 0:
+        return
+    most = max(supports, default=0)
+    for row, count in zip(rows, supports, strict=True):
+        weighted = weighted_need(row["need_percentile"], count, most, p.reported_gaps_weight)
+        row["reported_gap_supports"] = count
+        row["weighted_need_percentile"] = round(weighted, 2)
+        row["category"] = category(weighted, row["assets_within_distance"], p)
 
 
 def counts_in_areas(session: Session, *, level: str, theme: str) -> dict[int, int]:
@@ -174,6 +220,9 @@ def gap_analysis(
         if with_geometry:
             row["geometry"] = geometry_from_db(a.geom)
         rows.append(row)
+    if p.reported_gaps_weight > 0:
+        supports = gap_supports(session, theme=p.theme, level=p.level)
+        apply_reported_gaps(rows, [supports.get(a.id, 0) for a in areas], p)
     return {
         "indicator": {
             "code": indicator.code,
@@ -182,7 +231,7 @@ def gap_analysis(
         },
         "theme": {"code": theme.code, "label_en": theme.label_en, "label_cy": theme.label_cy},
         "parameters": asdict(p),
-        "method": method_note(p, indicator, theme),
+        "method": method_note(p, indicator, theme) + reported_gaps_note(p),
         "summary": {c: sum(1 for r in rows if r["category"] == c) for c in CATEGORIES},
         "items": rows,
     }

@@ -15,16 +15,22 @@ from app.models import Area, Asset, AssetTheme, Indicator, IndicatorValue
 from app.schemas.deficits import DeficitRecord
 from app.services.assets.themes import list_themes
 from app.services.assets.visibility import ANONYMOUS
+from app.services.coproduction.gaps import SOURCE as RESIDENTS
+from app.services.coproduction.published_gaps import supports_by_deficit
+from app.services.coproduction.uses import area_use_counts
 from app.services.needs.analysis import (
     CATEGORIES,
     GapParameters,
+    apply_reported_gaps,
     category,
     check_parameters,
     counts_in_areas,
     counts_near,
     coverage,
     gap_analysis,
+    gap_supports,
     method_note,
+    reported_gaps_note,
 )
 from app.services.needs.deficits import list_deficits
 from app.services.needs.indicators import (
@@ -71,6 +77,11 @@ class PlannerData:
     people: dict[str, int | None] = field(default_factory=dict)  # area code: published count
     deficits: list[DeficitRecord] = field(default_factory=list)
     more_deficits: bool = False
+    # Deficits residents told us about (by deficit id): their published "me too" count.
+    gap_supports: dict[int, int | None] = field(default_factory=dict)
+    # Area code: published count of residents' "I use this" marks on its public assets (only
+    # at the people level, like people counts: one fixed level, nothing to subtract).
+    uses: dict[str, int | None] = field(default_factory=dict)
     sources: list[Source] = field(default_factory=list)
 
     @property
@@ -169,6 +180,9 @@ def _aggregated(
         if with_geometry:
             row["geometry"] = z.geometry
         rows.append(row)
+    if p.reported_gaps_weight > 0:
+        small = gap_supports(session, theme=p.theme, level=base)
+        apply_reported_gaps(rows, [sum(small.get(m, 0) for m in z.members) for z in found], p)
     return {
         "indicator": {
             "code": indicator.code,
@@ -177,7 +191,10 @@ def _aggregated(
         },
         "theme": {"code": theme.code, "label_en": theme.label_en, "label_cy": theme.label_cy},
         "parameters": asdict(p),
-        "method": method_note(p, indicator, theme) + " " + aggregation_note(indicator, base),
+        "method": method_note(p, indicator, theme)
+        + reported_gaps_note(p)
+        + " "
+        + aggregation_note(indicator, base),
         "summary": {c: sum(1 for r in rows if r["category"] == c) for c in CATEGORIES},
         "items": rows,
         "deciles": {"scope": "shown", "of": None},
@@ -213,6 +230,7 @@ def planner_data(
     distance_m: float | None = None,
     high_need_percentile: float | None = None,
     min_assets: int | None = None,
+    reported_gaps_weight: float | None = None,
 ) -> PlannerData:
     """The planner's data for these choices (None: the default); an unknown choice is
     listed in `unknown` and nothing is shown."""
@@ -245,6 +263,9 @@ def planner_data(
             defaults.high_need_percentile if high_need_percentile is None else high_need_percentile
         ),
         min_assets=defaults.min_assets if min_assets is None else min_assets,
+        reported_gaps_weight=(
+            defaults.reported_gaps_weight if reported_gaps_weight is None else reported_gaps_weight
+        ),
     )
     data.gaps = planner_gaps(session, params, with_geometry=True)
     base = value_levels(session, data.indicator)[0]
@@ -253,6 +274,8 @@ def planner_data(
     data.coverage = share
     data.people_level, counts = people_counts(session, themes=(data.theme,))
     data.people = {r.area_code: r.people for r in counts}
+    if data.people_counted:
+        data.uses = _use_counts(session, data.level)
     data.sources = planner_sources(session, record, data.theme)
     outlines: list[BaseGeometry] = [item["geometry"] for item in data.gaps["items"]]
     if outlines:
@@ -266,4 +289,12 @@ def planner_data(
             limit=MAX_GAPS,
         )
         data.deficits, data.more_deficits = page.records, page.next_cursor is not None
+        ids = [r["id"] for r in data.deficits if r["source"] == RESIDENTS]
+        data.gap_supports = {d: g.supports for d, g in supports_by_deficit(session, ids).items()}
     return data
+
+
+def _use_counts(session: Session, level: str) -> dict[str, int | None]:
+    """Per area code of the level, the published count of residents' uses of its assets."""
+    areas = dict(session.execute(select(Area.id, Area.code).where(Area.level == level)).all())
+    return {areas[i]: c.residents for i, c in area_use_counts(session, areas).items()}

@@ -8,6 +8,9 @@ from sqlalchemy.orm import Session
 from app.models import Area, Asset, AssetArea, AssetTheme, Indicator, IndicatorValue, Theme
 from app.schemas.deficits import deficit_json
 from app.services.assets.visibility import ANONYMOUS, visible_assets
+from app.services.coproduction.gaps import SOURCE as RESIDENTS
+from app.services.coproduction.published_gaps import supports_by_deficit
+from app.services.coproduction.uses import area_use_counts
 from app.services.needs.areas import get_area
 from app.services.needs.deficits import deficits_near
 from app.services.needs.indicators import (
@@ -16,7 +19,7 @@ from app.services.needs.indicators import (
     need_percentiles,
     ranked_among,
 )
-from app.services.people.disclosure import METHOD, people_counts
+from app.services.people.disclosure import FEWER, METHOD, people_counts, people_level
 from app.spatial import backend_of
 from app.spatial.geometry import geometry_from_db
 
@@ -162,15 +165,39 @@ def area_profile(session: Session, code: str, *, distance_m: float = 800.0) -> d
         "nearest_asset_m": nearest_by_theme(session, centroid.x, centroid.y),
         # Themes with no public asset anywhere: their nearest is None because none is held.
         "themes_without_assets": themes_without_assets(session),
-        "deficits": [
-            {**deficit_json(d), "in_area": d["in_area"]}
-            for d in deficits_near(
-                session, lon=centroid.x, lat=centroid.y, radius_m=distance_m, area_geom=geom
-            )
-        ],
+        "deficits": _deficits(session, centroid.x, centroid.y, distance_m, geom),
         "people": _people(session, area),
+        "uses": _uses(session, area),
         "distance_m": distance_m,
     }
+
+
+def _deficits(
+    session: Session, lon: float, lat: float, distance_m: float, geom: Any
+) -> list[dict[str, Any]]:
+    """Open deficits in or near the area; those residents told us about also carry their
+    published "me too" count (`supports`, None: fewer than 5)."""
+    found = deficits_near(session, lon=lon, lat=lat, radius_m=distance_m, area_geom=geom)
+    residents = supports_by_deficit(session, [d["id"] for d in found if d["source"] == RESIDENTS])
+    rows = []
+    for d in found:
+        row = {**deficit_json(d), "in_area": d["in_area"]}
+        if d["id"] in residents:
+            gap = residents[d["id"]]
+            row["supports"] = gap.supports
+            row["supports_shown_as"] = gap.supports_shown_as
+        rows.append(row)
+    return rows
+
+
+def _uses(session: Session, area: Area) -> dict[str, Any] | None:
+    """How many times residents said "I use this" of the area's published public assets, as
+    published (None: fewer than 5); only for areas of the people level (one fixed level, so
+    nothing can be subtracted), else None."""
+    if people_level(session) != area.level:
+        return None
+    count = area_use_counts(session, [area.id])[area.id].residents
+    return {"residents": count, "shown_as": FEWER if count is None else str(count)}
 
 
 def _people(session: Session, area: Area) -> dict[str, Any]:
