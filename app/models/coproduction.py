@@ -14,6 +14,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.models.base import Base, UTCDateTime, utcnow
 from app.vocabularies import GAP_STATUSES, LANGUAGES, OFFER_STATUSES, PERSON_KINDS
 
+# Columns nobody is ever shown, not even the resident whose row it is (their download leaves
+# them out): the secret record key of a mark.
+SECRET_COLUMNS = ("record_key",)
+
 
 class AssetUse(Base):
     """One resident's "I use this" on one asset (one per resident per asset)."""

@@ -38,6 +38,7 @@ from app.models import (
     UserArea,
 )
 from app.models.base import utcnow
+from app.models.coproduction import SECRET_COLUMNS
 from app.services import audit
 from app.services.people import erasure
 from app.spatial.geometry import geojson, geometry_from_db
@@ -121,12 +122,12 @@ def export_account(session: Session, user: User) -> dict[str, Any]:
         "generated_at": utcnow().isoformat(),
         "user": {**_row(user, skip=("password_hash",)), "patch": patch},
         "uses": [
-            _row(u, skip=("user_id", "record_key"))
+            _row(u, skip=("user_id", *SECRET_COLUMNS))
             for u in _all(session, AssetUse, AssetUse.user_id == user.id, AssetUse.asset_id)
         ],
         "offers": offers,
         "gaps_reported": [_row(g) for g in _all(session, Gap, Gap.reporter_id == user.id, Gap.id)],
-        "gaps_supported": [_row(s, skip=("user_id", "record_key")) for s in supports],
+        "gaps_supported": [_row(s, skip=("user_id", *SECRET_COLUMNS)) for s in supports],
         "suggestions": [{**_row(a), "themes": a.theme_codes} for a in suggestions],
         "reports": [
             _row(r, skip=("decided_by",))

@@ -13,9 +13,6 @@ ALLOWED = {
     "services/people/disclosure.py",
     "services/people/consents.py",
     "services/people/erasure.py",
-    # A resident's download of their own data names the record keys of their marks only to
-    # leave them out (tests/accounts checks the export holds none).
-    "services/account_data.py",
 }
 # Residents' marks ("I use this", "me too" on a gap) carry record keys too and publish their
 # counts by the same rule; only these modules hold them.

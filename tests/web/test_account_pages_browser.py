@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 from tests.accounts.conftest import PASSWORD, outbox
 from tests.api.conftest import LiveServer
 from tests.web.browser import axe_violations, open_visit
-from tests.web.conftest import browser, web  # noqa: F401 - the fixtures
 
 # A page is the same HTML whichever database answered (tests/web/conftest.py).
 pytestmark = pytest.mark.backend("spatialite")
@@ -18,8 +17,8 @@ pytestmark = pytest.mark.backend("spatialite")
 
 @pytest.mark.parametrize("lang", ["en", "cy"])
 def test_a_resident_signs_up_confirms_and_manages_their_account(
-    browser: Browser,  # noqa: F811
-    web: LiveServer,  # noqa: F811
+    browser: Browser,
+    web: LiveServer,
     session: Session,
     lang: str,
 ) -> None:
@@ -57,8 +56,8 @@ def test_a_resident_signs_up_confirms_and_manages_their_account(
 
 
 def test_the_forgotten_password_pages_have_no_accessibility_problems(
-    browser: Browser,  # noqa: F811
-    web: LiveServer,  # noqa: F811
+    browser: Browser,
+    web: LiveServer,
 ) -> None:
     visit = open_visit(browser, web.url)
     try:
