@@ -26,6 +26,7 @@ from app.services import patches
 from app.services.assets import records as asset_service
 from app.services.assets.themes import list_themes
 from app.services.assets.visibility import Viewer
+from app.services.coproduction import gaps, offers
 from app.services.people import introductions as intro_service
 from app.vocabularies import KINDS, PERSON_KINDS, RECORDED_CONSENT_METHODS
 from app.web import connector_pages, sign_in
@@ -77,6 +78,8 @@ def dashboard(
         viewer=viewer,
         summary=patches.patch_summary(session, viewer=viewer),
         new_introductions=len(introductions),
+        pending_offers=len(offers.pending_offers(session, viewer)),
+        pending_gaps=len(gaps.pending_gaps(session, viewer)),
         assets=assets,
         more=more,
         notice=notice_text(language.lang, done),

@@ -143,3 +143,21 @@ def test_the_page_lists_them_in_english_and_welsh(
     assert "Fy nghyfraniadau" in welsh.text
     client.cookies.clear()
     assert client.get("/my/contributions", follow_redirects=False).status_code in (303, 401)
+
+
+def test_the_connectors_dashboard_counts_the_offers_and_gaps_waiting_in_their_patch(
+    client: TestClient, make_user: Any, patches: Patches
+) -> None:
+    _contribute(client, make_user("resident"), patches)
+    make_user("connector", patch=[patches.west], password="correct horse battery")
+    signed_in = client.post(
+        "/sign-in",
+        data={"email": "connector2@example.org", "password": "correct horse battery"},
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303, signed_in.text
+
+    html = client.get("/connector").text
+
+    assert '<a href="/connector/offers">1 offer of help to confirm</a>' in html
+    assert '<a href="/connector/gaps">1 gap reported as missing waiting</a>' in html
