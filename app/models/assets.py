@@ -58,7 +58,7 @@ class Asset(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(40))
     website: Mapped[str | None] = mapped_column(String(2000))
-    opening_hours: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    opening_hours: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     accessibility: Mapped[list[str]] = mapped_column(JSON, default=list)
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(20), default="pending")

@@ -3,7 +3,7 @@
 import re
 import unicodedata
 from collections.abc import Mapping
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from pydantic import (
@@ -24,6 +24,7 @@ from shapely.geometry.base import BaseGeometry
 
 from app.schemas import codes
 from app.schemas.people import ConsentIn
+from app.schemas.schedules import OpeningHours, OpeningHoursOut, OpeningPeriod
 from app.spatial.geometry import check_lon_lat, geojson, multipolygon_from_geojson, point_geojson
 from app.vocabularies import ACCESSIBILITY, DAYS, KINDS, PERSON_KINDS, STATUSES, WRITABLE_STATUSES
 
@@ -142,22 +143,6 @@ class MultiPolygonIn(_AreaBase):
 AreaIn = Annotated[PolygonIn | MultiPolygonIn, Field(discriminator="type")]
 
 
-class OpeningHours(BaseModel):
-    """One opening period: a day, when it opens and when it closes (24-hour HH:MM)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    day: Day
-    opens: time
-    closes: time
-
-    @model_validator(mode="after")
-    def _closes_after_opens(self) -> "OpeningHours":
-        if self.closes <= self.opens:
-            raise ValueError("closes must be after opens")
-        return self
-
-
 def _languages(value: list[str]) -> list[str]:
     for code in value:
         if not re.fullmatch(r"[a-z]{2,3}", code):
@@ -254,14 +239,6 @@ class AssetUpdate(_AssetFields):
 # ---- output ------------------------------------------------------------------------------------
 
 
-class OpeningPeriod(TypedDict):
-    """One weekly opening period as stored: day code, HH:MM opens and closes."""
-
-    day: str
-    opens: str
-    closes: str
-
-
 class AssetRecord(TypedDict):
     """One asset as the services return it: its columns, declared here once. The lists below
     (CSV columns, public fields, audited fields) and the services' SELECT are made from it."""
@@ -319,14 +296,6 @@ PUBLIC_FIELDS = tuple(f for f in ROW_FIELDS if f not in ("id", "lon", "lat", "se
 AUDITED_FIELDS = tuple(
     f for f in PUBLIC_FIELDS if f not in ("themes", "version", "created_at", "updated_at")
 )
-
-
-class OpeningHoursOut(BaseModel):
-    """An opening period as stored."""
-
-    day: Day
-    opens: str
-    closes: str
 
 
 class PointOut(BaseModel):

@@ -1,5 +1,6 @@
 """Assets as flat rows (CSV, GeoPackage attributes): one column list, both directions."""
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -11,14 +12,26 @@ CSV_COLUMNS = ROW_FIELDS
 LIST_SEPARATOR = ";"
 
 
-def format_opening_hours(rows: list[dict[str, str]]) -> str:
-    """'mon 09:00-17:00; tue 09:00-12:30' from structured rows."""
+def format_opening_hours(rows: list[dict[str, Any]]) -> str:
+    """'mon 09:00-17:00; tue 09:00-12:30' from weekly rows; rules with more to say than a
+    weekly slot (every N weeks, Nth weekday, dates, closures, notes) as their JSON list."""
+    if any(set(r) - {"day", "opens", "closes"} for r in rows):
+        return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
     return "; ".join(f"{r['day']} {r['opens']}-{r['closes']}" for r in rows)
 
 
-def parse_opening_hours(text: str) -> list[dict[str, str]]:
-    """Structured rows from 'mon 09:00-17:00; tue 09:00-12:30' (ValueError if malformed)."""
-    rows = []
+def parse_opening_hours(text: str) -> list[dict[str, Any]]:
+    """Structured rows from 'mon 09:00-17:00; tue 09:00-12:30' or from the JSON list
+    format_opening_hours writes for richer rules (ValueError if malformed)."""
+    if text.lstrip().startswith("["):
+        try:
+            rules = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"opening hours are not a valid JSON list: {error}") from None
+        if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
+            raise ValueError("opening hours JSON must be a list of objects")
+        return rules
+    rows: list[dict[str, Any]] = []
     for part in filter(None, (p.strip() for p in text.split(LIST_SEPARATOR))):
         match = re.fullmatch(r"([a-z]{3})\s+(\d{2}:\d{2})-(\d{2}:\d{2})", part)
         if not match:

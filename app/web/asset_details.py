@@ -11,6 +11,7 @@ from babel.dates import format_date
 from sqlalchemy.orm import Session
 
 from app.i18n.labels import LOCALES, accessibility_labels, day_names, language_name
+from app.i18n.schedules import ScheduleWords, is_plain_weekly, schedule_words
 from app.services.assets.visibility import Viewer
 from app.services.coproduction import uses
 from app.vocabularies import DAYS
@@ -28,16 +29,23 @@ class OpeningDay:
     periods: list[tuple[str, str]]
 
 
-def opening_days(hours: list[dict[str, str]], lang: str) -> list[OpeningDay]:
-    """The opening periods grouped by day, Monday first, each day's periods by time; days
-    with no periods are left out."""
+def opening_days(hours: list[dict[str, Any]], lang: str) -> list[OpeningDay]:
+    """The plain weekly periods grouped by day, Monday first, each day's periods by time; days
+    with no periods are left out (richer rules are told in words: opening_rules)."""
     names = day_names(lang)
+    weekly = [h for h in hours if is_plain_weekly(h)]
     rows = []
     for day in DAYS:
-        periods = sorted((h["opens"], h["closes"]) for h in hours if h.get("day") == day)
+        periods = sorted((h["opens"], h["closes"]) for h in weekly if h.get("day") == day)
         if periods:
             rows.append(OpeningDay(day, names[day], periods))
     return rows
+
+
+def opening_rules(hours: list[dict[str, Any]], lang: str) -> list[ScheduleWords]:
+    """The rules that are more than a weekly slot (every N weeks, Nth weekday of the month,
+    dates, closures, notes), in words, in the order they were given."""
+    return [schedule_words(h, lang) for h in hours if not is_plain_weekly(h)]
 
 
 def long_date(value: datetime, lang: str) -> str:
@@ -65,6 +73,7 @@ class AssetDetails:
     """Everything the asset page shows beyond the record itself, already in its language."""
 
     hours: list[OpeningDay]
+    rules: list[ScheduleWords]
     accessibility: list[str]
     languages: list[tuple[str, str]]
     welsh_offer: bool
@@ -80,6 +89,7 @@ def asset_details(record: Mapping[str, Any], lang: str, themes: dict[str, str]) 
     verified = record.get("last_verified_at")
     return AssetDetails(
         hours=opening_days(record.get("opening_hours") or [], lang),
+        rules=opening_rules(record.get("opening_hours") or [], lang),
         accessibility=[labels.get(a, a) for a in record.get("accessibility") or []],
         languages=[(c, language_name(c, lang)) for c in record.get("languages") or []],
         welsh_offer="cy" in (record.get("languages") or []),

@@ -6,6 +6,7 @@ wrong on the form (missing name, place, times), with messages in the page's lang
 schema, whose errors are mapped back to the form's fields.
 """
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any, TypeVar
@@ -42,6 +43,35 @@ TEXT_FIELDS = (
     "consent_expires_at",
 )
 BLANK_HOURS = 3
+# One row of opening hours on the form: a weekly slot, and what makes it a richer rule
+# (app/schemas/assets.py OpeningHours). `repeat` is "" (every week), "weeksN" or "monthN".
+RULE_PARTS = ("repeat", "starting", "valid_from", "valid_to", "closures", "note_en", "note_cy")
+HOURS_PARTS = ("day", "opens", "closes", *RULE_PARTS)
+EVERY_WEEKS = tuple(range(2, 9))
+WEEKS_OF_MONTH = (1, 2, 3, 4, -1)
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def blank_row() -> dict[str, str]:
+    """An empty row of opening hours."""
+    return {part: "" for part in HOURS_PARTS}
+
+
+def row_of(rule: Mapping[str, Any]) -> dict[str, str]:
+    """A stored opening rule as a row of the form."""
+    row = blank_row()
+    row.update({key: str(rule[key]) for key in HOURS_PARTS if rule.get(key) is not None})
+    if rule.get("week_of_month") is not None:
+        row["repeat"] = f"month{rule['week_of_month']}"
+    elif int(rule.get("every_weeks") or 1) > 1:
+        row["repeat"] = f"weeks{rule['every_weeks']}"
+    row["closures"] = "\n".join(
+        c["closed_from"]
+        if c["closed_from"] == c["closed_to"]
+        else f"{c['closed_from']} to {c['closed_to']}"
+        for c in rule.get("closures") or []
+    )
+    return row
 
 
 def blank_values() -> dict[str, Any]:
@@ -54,7 +84,7 @@ def blank_values() -> dict[str, Any]:
         languages=[],
         status="published",
         version="",
-        hours=[{"day": "", "opens": "", "closes": ""} for _ in range(BLANK_HOURS + 1)],
+        hours=[blank_row() for _ in range(BLANK_HOURS + 1)],
     )
     return values
 
@@ -76,8 +106,8 @@ def values_of(record: AssetRecord) -> dict[str, Any]:
         other_languages=", ".join(c for c in languages if c not in COMMON_LANGUAGES),
         status=record["status"] if record["status"] in ("published", "pending") else "pending",
         version=str(record["version"]),
-        hours=[dict(h) for h in record.get("opening_hours") or []]
-        + [{"day": "", "opens": "", "closes": ""} for _ in range(BLANK_HOURS)],
+        hours=[row_of(h) for h in record.get("opening_hours") or []]
+        + [blank_row() for _ in range(BLANK_HOURS)],
     )
     return values
 
@@ -90,9 +120,7 @@ def _form_values(fields: FormFields) -> dict[str, Any]:
     for index in range(50):
         if f"hours-{index}-day" not in fields:
             break
-        rows.append(
-            {part: fields.get(f"hours-{index}-{part}") for part in ("day", "opens", "closes")}
-        )
+        rows.append({part: fields.get(f"hours-{index}-{part}") or "" for part in HOURS_PARTS})
     filled = [r for r in rows if any(r.values())]
     values.update(
         kind=fields.get("kind"),
@@ -101,7 +129,7 @@ def _form_values(fields: FormFields) -> dict[str, Any]:
         languages=fields.getlist("languages"),
         status=fields.get("status"),
         version=fields.get("version"),
-        hours=filled + [{"day": "", "opens": "", "closes": ""} for _ in range(BLANK_HOURS)],
+        hours=filled + [blank_row() for _ in range(BLANK_HOURS)],
     )
     return values
 
@@ -147,7 +175,7 @@ def _location(session: Session, form: PageForm, lang: str) -> list[float] | None
     return [lon, lat] if placed else None
 
 
-def _hours(form: PageForm, lang: str) -> list[dict[str, str]]:
+def _hours(form: PageForm, lang: str) -> list[dict[str, Any]]:
     _ = translations(lang).gettext
     hours = []
     for index, row in enumerate(form.values["hours"]):
@@ -161,14 +189,67 @@ def _hours(form: PageForm, lang: str) -> list[dict[str, str]]:
             form.refuse(f"hours-{index}-opens", _("Enter the time it opens, like 09:30"))
         if closes is None:
             form.refuse(f"hours-{index}-closes", _("Enter the time it closes, like 17:00"))
+        rule = _rule(form, index, row, lang)
         if opens is not None and closes is not None:
             if closes <= opens:
                 form.refuse(f"hours-{index}-closes", _("The closing time must be after opening"))
-            else:
+            elif rule is not None:
                 hours.append(
                     {"day": row["day"], "opens": row["opens"][:5], "closes": row["closes"][:5]}
+                    | rule
                 )
     return hours
+
+
+def _rule(form: PageForm, index: int, row: dict[str, str], lang: str) -> dict[str, Any] | None:
+    """What makes a row more than a weekly slot, as OpeningHours takes it (None if refused)."""
+    _ = translations(lang).gettext
+    rule: dict[str, Any] = {}
+    repeat = row["repeat"]
+    if repeat.startswith("weeks") and repeat[5:].isdigit():
+        rule["every_weeks"] = int(repeat[5:])
+    elif repeat.startswith("month") and repeat[5:] in {str(n) for n in WEEKS_OF_MONTH}:
+        rule["week_of_month"] = int(repeat[5:])
+    elif repeat:
+        form.refuse(f"hours-{index}-repeat", _("Choose how often it happens"))
+        return None
+    ok = True
+    for part in ("starting", "valid_from", "valid_to"):
+        text = row[part].strip()
+        if not text:
+            continue
+        try:
+            rule[part] = date.fromisoformat(text).isoformat()
+        except ValueError:
+            form.refuse(f"hours-{index}-{part}", _("Enter a date like 2027-03-31"))
+            ok = False
+    if "every_weeks" in rule and not row["starting"].strip():
+        form.refuse(
+            f"hours-{index}-starting",
+            _("Give the date of one of the days it happens, to count the weeks from"),
+        )
+        ok = False
+    closures = []
+    for line in filter(None, (line.strip() for line in row["closures"].splitlines())):
+        found = ISO_DATE.findall(line)
+        if len(found) not in (1, 2):
+            form.refuse(f"hours-{index}-closures", closures_error(lang))
+            ok = False
+            continue
+        closures.append({"closed_from": found[0], "closed_to": found[-1]})
+    if closures:
+        rule["closures"] = closures
+    for part in ("note_en", "note_cy"):
+        if row[part].strip():
+            rule[part] = row[part].strip()
+    return rule if ok else None
+
+
+def closures_error(lang: str) -> str:
+    """What to say when the closures of an opening time cannot be read."""
+    return translations(lang).gettext(
+        "Enter one closure a line, like 2026-12-24 to 2027-01-02, or one day"
+    )
 
 
 def consent_method_error(lang: str) -> str:
@@ -244,6 +325,15 @@ def field_message(lang: str, name: str, error: ErrorDetails) -> str:
         "kind": _("A person's record cannot become a group or organisation, or the other way"),
         "status": _("This person's consent has lapsed: record new consent before publishing"),
     }
+    if name.startswith("hours-"):
+        part = name.split("-", 2)[-1]
+        hours_messages = {
+            "closes": _("The closing time must be after opening"),
+            "starting": _("The date to count from must be on the day chosen"),
+            "valid_to": _("The last date must not be before the first"),
+            "closures": closures_error(lang),
+        }
+        return hours_messages.get(part, _("Check this answer"))
     if kind == "value_error" and name in TEXT_FIELDS and name not in messages:
         return _("Remove control characters (such as from copying and pasting)")
     return messages.get(name, _("Check this answer"))
@@ -265,6 +355,9 @@ def field_of(loc: Loc) -> str:
     head = parts[0] if parts else ""
     if head == "consent" and len(parts) > 1:
         return f"consent_{parts[1]}"
+    if head == "opening_hours" and len(parts) > 2:
+        part = {"every_weeks": "repeat", "week_of_month": "repeat"}.get(parts[2], parts[2])
+        return f"hours-{parts[1]}-{part if part in HOURS_PARTS else 'day'}"
     return FIELD_OF_LOC.get(head, head)
 
 

@@ -32,6 +32,7 @@ from app.vocabularies import KINDS, PERSON_KINDS, RECORDED_CONSENT_METHODS
 from app.web import connector_pages, sign_in
 from app.web.asset_form import (
     COMMON_LANGUAGES,
+    EVERY_WEEKS,
     FEATURES,
     asset_form,
     blank_values,
@@ -118,6 +119,13 @@ def _labels(lang: str, values: dict[str, Any]) -> dict[str, str]:
         labels[f"hours-{index}-day"] = _("Day %(num)d") % {"num": number}
         labels[f"hours-{index}-opens"] = _("Opens (time %(num)d)") % {"num": number}
         labels[f"hours-{index}-closes"] = _("Closes (time %(num)d)") % {"num": number}
+        labels[f"hours-{index}-repeat"] = _("How often (time %(num)d)") % {"num": number}
+        labels[f"hours-{index}-starting"] = _("Counting from (time %(num)d)") % {"num": number}
+        labels[f"hours-{index}-valid_from"] = _("First date (time %(num)d)") % {"num": number}
+        labels[f"hours-{index}-valid_to"] = _("Last date (time %(num)d)") % {"num": number}
+        labels[f"hours-{index}-closures"] = _("Closed on (time %(num)d)") % {"num": number}
+        labels[f"hours-{index}-note_en"] = _("Note in English (time %(num)d)") % {"num": number}
+        labels[f"hours-{index}-note_cy"] = _("Note in Welsh (time %(num)d)") % {"num": number}
     return labels
 
 
@@ -141,6 +149,15 @@ def _choices(lang: str, session: Any) -> dict[str, Any]:
         ],
         "features": [(code, features.get(code, code)) for code in FEATURES],
         "days": list(days.items()),
+        "repeats": [("", _("Every week"))]
+        + [(f"weeks{n}", _("Every %(num)d weeks") % {"num": n}) for n in EVERY_WEEKS]
+        + [
+            ("month1", _("First in the month")),
+            ("month2", _("Second in the month")),
+            ("month3", _("Third in the month")),
+            ("month4", _("Fourth in the month")),
+            ("month-1", _("Last in the month")),
+        ],
         "common_languages": [(code, languages[code]) for code in COMMON_LANGUAGES],
         "consent_methods": [(code, methods.get(code, code)) for code in RECORDED_CONSENT_METHODS],
         "consent_min": (now + timedelta(days=1)).date().isoformat(),

@@ -55,6 +55,26 @@ def published_bodies() -> list[dict[str, Any]]:
             name_cy=None,
             themes=["community_spaces"],
             location={"type": "Point", "coordinates": [-3.1640, 51.4830]},
+            # A monthly and a fortnightly group survive the round trip in both languages.
+            opening_hours=[
+                {
+                    "day": "tue",
+                    "opens": "10:00",
+                    "closes": "12:00",
+                    "week_of_month": 1,
+                    "closures": [{"closed_from": "2026-12-24", "closed_to": "2027-01-02"}],
+                    "note_en": "Knit and natter",
+                    "note_cy": "Gweu a sgwrsio",
+                },
+                {
+                    "day": "mon",
+                    "opens": "18:00",
+                    "closes": "20:00",
+                    "every_weeks": 2,
+                    "starting": "2026-01-05",
+                    "valid_to": "2026-07-20",
+                },
+            ],
             service_area={
                 "type": "MultiPolygon",
                 "coordinates": [[[[-3.17, 51.48], [-3.16, 51.48], [-3.16, 51.49], [-3.17, 51.48]]]],

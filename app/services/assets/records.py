@@ -304,14 +304,7 @@ def _apply(session: Session, asset: Asset, values: dict[str, Any]) -> None:
             codes = _check_themes(session, value)
             asset.themes = [AssetTheme(theme_code=c) for c in codes]
         elif key == "opening_hours":
-            asset.opening_hours = [
-                {
-                    "day": h.day,
-                    "opens": h.opens.strftime("%H:%M"),
-                    "closes": h.closes.strftime("%H:%M"),
-                }
-                for h in value
-            ]
+            asset.opening_hours = [dict(h.stored()) for h in value]
         elif key == "website":
             asset.website = str(value) if value is not None else None
         else:

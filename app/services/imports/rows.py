@@ -16,7 +16,8 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from shapely.geometry import mapping as geojson_mapping
 
-from app.schemas.assets import AreaIn, AssetCreate, OpeningHours, fold
+from app.schemas.assets import AreaIn, AssetCreate, fold
+from app.schemas.schedules import OpeningHours
 from app.services.assets.records import AUDITED_COLUMNS
 from app.services.imports.formats import SourceFile, SourceRecord, native_row, open_source
 from app.services.imports.mappings import LIST_TARGETS, Mapping, UnmappedValue
@@ -213,10 +214,7 @@ def asset_values(data: AssetCreate) -> dict[str, Any]:
         "email": data.email,
         "phone": data.phone,
         "website": str(data.website) if data.website is not None else None,
-        "opening_hours": [
-            {"day": h.day, "opens": h.opens.strftime("%H:%M"), "closes": h.closes.strftime("%H:%M")}
-            for h in data.opening_hours
-        ],
+        "opening_hours": [dict(h.stored()) for h in data.opening_hours],
         "accessibility": list(data.accessibility),
         "languages": list(data.languages),
         "status": data.status,

@@ -10,7 +10,10 @@ The mapping, deliberately (the README's "Open Referral UK" section says the same
   here, as the registry does not hold who runs it;
 - themes are the terms of the taxonomy "assetmap themes" and kinds of "assetmap asset kinds";
   each service carries its themes and its kind as **attributes** (taxonomy terms);
-- weekly opening hours are WEEKLY **schedules** (byday, opens_at, closes_at); languages,
+- opening rules are **schedules**: weekly ones WEEKLY (byday, opens_at, closes_at), every N
+  weeks WEEKLY with interval and dtstart, the Nth weekday MONTHLY with byday "1TU" / "-1FR";
+  valid_from/valid_to as held; the description is the rule in words then its note, and
+  closures, which ORUK has no field for, are `notes` in words; languages,
   accessibility (on the location), the phone number (`phones`, as HSDS 3 has it) and the
   service area (GeoJSON `extent`) follow;
 - ids are UUIDs that never change: a service, location, service_at_location or organization
@@ -33,8 +36,10 @@ from sqlalchemy.orm import Session
 
 from app.i18n import translations
 from app.i18n.labels import accessibility_labels, day_names, kind_labels, language_name
+from app.i18n.schedules import is_plain_weekly, schedule_words
 from app.models import Theme
 from app.schemas.assets import AssetRecord
+from app.schemas.schedules import OpeningPeriod
 from app.services.assets.records import (
     AssetFilters,
     Near,
@@ -178,20 +183,47 @@ def _schedules(record: AssetRecord, lang: str) -> list[dict[str, Any]]:
     out = []
     for period in record.get("opening_hours") or []:
         day, opens, closes = period["day"], period["opens"], period["closes"]
-        out.append(
-            {
-                "id": oruk_id("asset", record["id"], "schedule", day, opens, closes),
-                "service_id": service_id,
-                "freq": "WEEKLY",
-                "interval": 1,
-                "byday": BYDAY[day],
-                "opens_at": f"{opens}:00",
-                "closes_at": f"{closes}:00",
-                "description": _("%(day)s, %(opens)s to %(closes)s")
-                % {"day": days[day], "opens": opens, "closes": closes},
-            }
-        )
+        schedule: dict[str, Any] = {
+            # A weekly slot keeps the id it always had; a richer rule adds what sets it apart.
+            "id": oruk_id("asset", record["id"], "schedule", day, opens, closes)
+            if is_plain_weekly(period)
+            else oruk_id("asset", record["id"], "schedule", orjson.dumps(period).decode()),
+            "service_id": service_id,
+            "freq": "WEEKLY",
+            "interval": 1,
+            "byday": BYDAY[day],
+            "opens_at": f"{opens}:00",
+            "closes_at": f"{closes}:00",
+            "description": _("%(day)s, %(opens)s to %(closes)s")
+            % {"day": days[day], "opens": opens, "closes": closes},
+        }
+        if not is_plain_weekly(period):
+            schedule.update(_rule_fields(period, lang))
+        out.append(schedule)
     return out
+
+
+def _rule_fields(period: OpeningPeriod, lang: str) -> dict[str, Any]:
+    # HSDS schedules are iCal-like: every N weeks is WEEKLY with an interval counted from
+    # dtstart; the Nth weekday is MONTHLY with a numbered byday ("1TU", "-1FR"). ORUK has no
+    # field for closures, so they go in `notes` in words; the note follows the rule's words in
+    # the `description` (read.py takes it back off).
+    words = schedule_words(period, lang)
+    fields: dict[str, Any] = {"description": words.when}
+    if period.get("week_of_month") is not None:
+        fields.update(freq="MONTHLY", byday=f"{period['week_of_month']}{BYDAY[period['day']]}")
+    elif period.get("every_weeks", 1) > 1:
+        fields["interval"] = period["every_weeks"]
+    if period.get("starting"):
+        fields["dtstart"] = period["starting"]
+    for key in ("valid_from", "valid_to"):
+        if period.get(key):
+            fields[key] = period[key]
+    if words.note:
+        fields["description"] = f"{words.when}. {words.note}"
+    if words.closures:
+        fields["notes"] = "; ".join(words.closures)
+    return fields
 
 
 def _location(record: AssetRecord, lang: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,13 @@ import shapely
 from shapely.geometry import MultiPolygon, shape
 from sqlalchemy.orm import Session
 
+from app.i18n.schedules import schedule_words
 from app.models import Theme
 from app.schemas.assets import normalise_postcode
 from app.services.assets.themes import list_themes
 from app.services.imports.assets import ImportOptions, ImportReport, import_assets
 from app.services.openreferral.publish import BYDAY, oruk_id
-from app.vocabularies import ACCESSIBILITY, PUBLIC_KINDS
+from app.vocabularies import ACCESSIBILITY, DAYS, PUBLIC_KINDS
 
 DEFAULT_MAPPING = (
     Path(__file__).resolve().parents[3] / "data" / "mappings" / "openreferral_terms.json"
@@ -41,6 +43,7 @@ PER_PAGE = 100
 MAX_BYTES = 20 * 1024 * 1024
 TIMEOUT = 30
 DAY_OF = {code: day for day, code in BYDAY.items()}
+WEEKDAY = {BYDAY[day]: number for number, day in enumerate(DAYS)}
 HELD = ("active", "temporarily closed")
 
 
@@ -221,22 +224,105 @@ def _address(location: dict[str, Any]) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _hours(service: dict[str, Any], notes: list[str], name: str) -> list[dict[str, str]]:
-    hours = []
+def _hours(
+    service: dict[str, Any], welsh: dict[str, Any] | None, notes: list[str], name: str
+) -> list[dict[str, Any]]:
+    hours: list[dict[str, Any]] = []
+    in_welsh = {s.get("id"): s for s in (welsh or {}).get("schedules") or []}
     for schedule in service.get("schedules") or []:
-        freq, interval = schedule.get("freq"), schedule.get("interval") or 1
         opens, closes = schedule.get("opens_at"), schedule.get("closes_at")
         days = [d.strip() for d in str(schedule.get("byday") or "").split(",") if d.strip()]
-        if freq != "WEEKLY" or interval != 1 or not opens or not closes or not days:
+        rules = _rules(schedule, days) if opens and closes else None
+        if not rules:
             notes.append(
                 f"{name}: schedule {schedule.get('description') or schedule.get('id')!r} is not "
-                "a weekly time (every week, days and times): not imported"
+                "a weekly, every-N-weeks or Nth-weekday-of-the-month time: not imported"
             )
             continue
-        for code in days:
-            if code in DAY_OF:
-                hours.append({"day": DAY_OF[code], "opens": opens[:5], "closes": closes[:5]})
+        for rule in rules:
+            rule.update(opens=opens[:5], closes=closes[:5])
+            if set(rule) != {"day", "opens", "closes"} or schedule.get("notes"):
+                rule.update(_dates_and_words(schedule, rule))
+                note_cy = _note(in_welsh.get(schedule.get("id")) or {}, rule, "cy")
+                if note_cy and note_cy != rule.get("note_en"):
+                    rule["note_cy"] = note_cy
+            hours.append(rule)
     return hours
+
+
+def _rules(schedule: dict[str, Any], days: list[str]) -> list[dict[str, Any]] | None:
+    """The day-by-day rules of an ORUK schedule, or None when it says something else."""
+    freq, interval = schedule.get("freq"), schedule.get("interval") or 1
+    if freq == "MONTHLY" and interval == 1 and not schedule.get("bymonthday"):
+        rules = []
+        for part in days:
+            ordinal, code = part[:-2], part[-2:]
+            if code not in DAY_OF or ordinal not in ("1", "2", "3", "4", "-1"):
+                return None
+            rules.append({"day": DAY_OF[code], "week_of_month": int(ordinal)})
+        return rules or None
+    if freq != "WEEKLY" or not days or any(code not in DAY_OF for code in days):
+        return None
+    if interval == 1:
+        return [{"day": DAY_OF[code]} for code in days]
+    try:
+        start = date.fromisoformat(str(schedule.get("dtstart") or "")[:10])
+        every = int(interval)
+    except ValueError:
+        return None
+    rules = []
+    for code in days:
+        # iCal counts whole weeks (from Monday) from dtstart's week; a day before dtstart in
+        # that week first happens `interval` weeks later.
+        first = start - timedelta(days=start.weekday()) + timedelta(days=WEEKDAY[code])
+        if first < start:
+            first += timedelta(weeks=every)
+        rules.append({"day": DAY_OF[code], "every_weeks": every, "starting": first.isoformat()})
+    return rules
+
+
+def _dates_and_words(schedule: dict[str, Any], rule: dict[str, Any]) -> dict[str, Any]:
+    """A rule's dates, closures and note from an ORUK schedule (as publish.py writes them)."""
+    fields: dict[str, Any] = {}
+    for key in ("valid_from", "valid_to"):
+        if schedule.get(key):
+            fields[key] = str(schedule[key])[:10]
+    closures, other = [], []
+    for part in filter(None, (p.strip() for p in str(schedule.get("notes") or "").split(";"))):
+        closure = _closure(part)
+        if closure is None:
+            other.append(part)
+        else:
+            closures.append(closure)
+    if closures:
+        fields["closures"] = closures
+    note = " ".join(filter(None, (_note(schedule, {**rule, **fields}, "en"), *other)))
+    if note:
+        fields["note_en"] = note
+    return fields
+
+
+def _note(schedule: dict[str, Any], rule: dict[str, Any], lang: str) -> str:
+    """A schedule's description without the rule's own words in `lang` (publish.py's form)."""
+    when = schedule_words(rule, lang).when
+    description = (schedule.get("description") or "").strip()
+    if description.startswith(f"{when}. "):
+        return description[len(when) + 2 :]
+    return "" if description == when else description
+
+
+def _closure(text: str) -> dict[str, str] | None:
+    """{closed_from, closed_to} from 'Closed 24 December 2026 to 2 January 2027' (or one day)."""
+    if not text.startswith("Closed "):
+        return None
+    parts = text.removeprefix("Closed ").split(" to ")
+    try:
+        dates = [datetime.strptime(part, "%d %B %Y").date() for part in parts]
+    except ValueError:
+        return None
+    if len(dates) not in (1, 2):
+        return None
+    return {"closed_from": dates[0].isoformat(), "closed_to": dates[-1].isoformat()}
 
 
 def _service_area(service: dict[str, Any]) -> str | None:
@@ -316,7 +402,7 @@ def asset_feature(
         "email": service.get("email") or organization.get("email"),
         "phone": phones[0] if phones else None,
         "website": service.get("url") or organization.get("website"),
-        "opening_hours": _hours(service, notes, name),
+        "opening_hours": _hours(service, welsh, notes, name),
         "accessibility": accessibility,
         "languages": languages,
         "service_area": _service_area(service),
