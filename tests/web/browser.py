@@ -68,6 +68,9 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
     """axe-core's WCAG 2.0/2.1/2.2 A and AA violations on the page as it is now."""
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `make install` (npm ci)")
+    # A click that navigates returns once the new document commits, before its style sheets
+    # load: unstyled links are small touch targets, so measure the page once it has loaded.
+    page.wait_for_load_state("load")
     # Leaflet fades popups in: measure contrast once they are fully shown.
     page.wait_for_function(
         "() => [...document.querySelectorAll('.leaflet-popup')]"
