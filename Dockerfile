@@ -1,17 +1,27 @@
 # assetmap API and web pages. Database: ASSETMAP_DATABASE_URL (PostGIS in docker-compose.yml);
-# without it the app uses a SpatiaLite file under /app/data.
+# without it the app uses a SpatiaLite file under /app/data (a volume, owned by the app's user).
 #
-# Two stages, so the image serves every page with nothing built by hand beforehand:
-#   web: the front-end files pages load (Leaflet and plugins), from the npm packages pinned in
-#        package-lock.json, copied by scripts/vendor-web.sh as `make install` does;
-#   app: the Python packages at the versions in constraints.txt, the compiled Welsh and English
-#        catalogues (.mo, from the .po files), and the vendored files from the web stage.
+# Three stages; every RUN line is a step of scripts/build-image-steps.sh, which CI runs in a temp
+# dir (tests/packaging/test_wheel.py), so the image is built the way CI tests it:
+#   web:   the front-end files pages load (Leaflet and plugins), from the npm packages pinned in
+#          package-lock.json (they must equal the committed copies: tests/packaging checks);
+#   wheel: the one artefact, assetmap-*.whl, with the compiled catalogues, migrations and data
+#          inside (setup.py);
+#   the image: the wheel installed with its dependencies at the versions in constraints.txt,
+#          run as the unprivileged user `assetmap`. No source tree is in it.
 
 FROM node:20-bookworm-slim AS web
 WORKDIR /src
 COPY package.json package-lock.json ./
-COPY scripts/vendor-web.sh scripts/
-RUN bash scripts/vendor-web.sh
+COPY scripts/vendor-web.sh scripts/build-image-steps.sh scripts/
+RUN scripts/build-image-steps.sh web /src
+
+FROM python:3.11-slim-bookworm AS wheel
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+COPY . .
+COPY --from=web /src/app/web/static/vendor app/web/static/vendor
+RUN scripts/build-image-steps.sh wheel /src /dist
 
 FROM python:3.11-slim-bookworm
 
@@ -21,21 +31,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     SPATIALITE_LIBRARY_PATH=mod_spatialite
 
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends libsqlite3-mod-spatialite gdal-bin \
-    && rm -rf /var/lib/apt/lists/*
+COPY scripts/build-image-steps.sh constraints.txt /tmp/build/
+COPY --from=wheel /dist/ /tmp/build/
+RUN /tmp/build/build-image-steps.sh system \
+    && /tmp/build/build-image-steps.sh install /tmp/build/assetmap-*.whl /tmp/build/constraints.txt \
+    && /tmp/build/build-image-steps.sh user /app/data \
+    && rm -rf /tmp/build
 
+# The default SpatiaLite file is data/assetmap.sqlite under the working directory.
 WORKDIR /app
-COPY . .
-COPY --from=web /src/app/web/static/vendor app/web/static/vendor
-# Editable: alembic.ini, migrations/ and data/ stay beside the package, where app/ finds them.
-RUN pip install -c constraints.txt -e . \
-    && pybabel compile --statistics -d app/i18n -D messages \
-    && test -f app/web/static/vendor/leaflet/leaflet.js \
-    && useradd --create-home --uid 10001 assetmap \
-    && mkdir -p /app/data \
-    && chown assetmap:assetmap /app/data
-
 USER assetmap
 EXPOSE 8000
 CMD ["assetmap", "serve", "--host", "0.0.0.0", "--port", "8000"]

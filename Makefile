@@ -1,7 +1,9 @@
 # assetmap developer commands. `make help` lists them.
 #
 #   make install   Debian packages (when missing), .venv, editable install with dev extras,
-#                  front-end files (npm ci -> app/web/static/vendor) and compiled catalogues
+#                  npm ci (checks the committed app/web/static/vendor) and compiled catalogues
+#   make vendor    copy the front-end files again from package-lock.json (after changing it)
+#   make wheel     dist/assetmap-*.whl: the one artefact, with catalogues, migrations and data
 #   make run       migrate, load the demo data, serve on http://$(HOST):$(PORT)
 #   make test      pytest on every CPU; PYTEST_ARGS="-k assets -x" passes options through
 #   make test-fast the edit loop: SpatiaLite only, no browser, fuzzing or real data
@@ -18,7 +20,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # chromium: the browser tests (tests/web) drive Debian's, never a downloaded one.
-DEB_PACKAGES := libsqlite3-mod-spatialite gdal-bin chromium
+# redis-server, nginx-light: shared rate limits and the replica tests (tests/replicas).
+DEB_PACKAGES := libsqlite3-mod-spatialite gdal-bin chromium redis-server nginx-light
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -27,7 +30,7 @@ BENCH_ARGS ?=
 CATALOGUES := $(wildcard app/i18n/*/LC_MESSAGES/messages.po)
 
 .DEFAULT_GOAL := help
-.PHONY: help install deb-packages web run test test-fast lint pins bench messages
+.PHONY: help install deb-packages web vendor wheel run test test-fast lint pins bench messages
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -60,8 +63,16 @@ $(STAMP): pyproject.toml constraints.txt | deb-packages
 	touch $@
 
 # Cheap when nothing changed: npm ci runs only when package-lock.json is newer than node_modules.
+# The vendored files are committed (setup.py says why): install only checks them.
 web: | deb-packages
+	scripts/vendor-web.sh --check
+
+vendor: | deb-packages
 	scripts/vendor-web.sh
+
+# The image builds it the same way (scripts/build-image-steps.sh, used by the Dockerfile).
+wheel: $(STAMP)
+	scripts/build-image-steps.sh wheel . dist
 
 app/i18n/%/LC_MESSAGES/messages.mo: app/i18n/%/LC_MESSAGES/messages.po | $(STAMP)
 	$(BIN)/pybabel compile --statistics -l $* -i $< -o $@

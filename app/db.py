@@ -92,6 +92,9 @@ def make_engine(settings: Settings, *, serving: bool = False) -> Engine:
             # orjson reads the JSON columns (opening hours, languages...) ~5x faster than json.
             json_deserializer=orjson.loads,
             json_serializer=lambda value: orjson.dumps(value).decode(),
+            # An error's text (logged, or shown by a traceback) never holds the statement's
+            # values: they are people's names, contacts and places.
+            hide_parameters=True,
             **options,
         )
     except (NoSuchModuleError, ImportError) as exc:
@@ -99,6 +102,7 @@ def make_engine(settings: Settings, *, serving: bool = False) -> Engine:
             f"ASSETMAP_DATABASE_URL: no database driver for {url.drivername!r} ({exc})"
         ) from None
     event.listen(engine, "connect", backend.on_connect)
+    event.listen(engine, "handle_error", _without_values)
     if url.get_backend_name() == "sqlite":
         busy_ms = round(settings.db_busy_timeout * 1000)
 
@@ -108,6 +112,23 @@ def make_engine(settings: Settings, *, serving: bool = False) -> Engine:
 
         event.listen(engine, "connect", busy_timeout)
     return engine
+
+
+def _without_values(context: Any) -> None:
+    """Keep the values of a failed statement out of the error's text (so out of every log and
+    traceback): PostgreSQL's DETAIL says e.g. "Failing row contains (..., name, email, ...)" or
+    "Key (email)=(...) already exists". The text keeps PostgreSQL's primary message; the detail
+    stays readable in code as `exc.orig.diag.message_detail`."""
+    original = context.original_exception
+    diag = getattr(original, "diag", None)
+    if diag is None or not (diag.message_detail or diag.context):
+        return
+    full = str(original)
+    terse = diag.message_primary or type(original).__name__
+    original.args = (terse,)
+    wrapped = context.sqlalchemy_exception
+    if wrapped is not None and wrapped.args and isinstance(wrapped.args[0], str):
+        wrapped.args = (wrapped.args[0].replace(full, terse), *wrapped.args[1:])
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

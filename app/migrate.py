@@ -9,13 +9,19 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from app.settings import PROJECT_DIR
+from app.paths import MIGRATIONS_DIR
 
 
 def alembic_config() -> Config:
-    """The project's Alembic configuration."""
-    config = Config(str(PROJECT_DIR / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_DIR / "migrations"))
+    """The project's Alembic configuration, for running the history from code.
+
+    Built here rather than read from alembic.ini, which is for developers' `alembic revision`
+    in a checkout: an installed wheel has no alembic.ini, and the ini's prepend_sys_path (the
+    working directory) could put another `app` package before the installed one.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
     return config
 
 

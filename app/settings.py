@@ -11,8 +11,11 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.paths import STATE_DIR
+
+# The source checkout (tests and developer tools); installed code reads app.paths instead.
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_DIR / 'data' / 'assetmap.sqlite'}"
+DEFAULT_DATABASE_URL = f"sqlite:///{STATE_DIR / 'assetmap.sqlite'}"
 # Good enough on a laptop; production refuses it (app.http.security.check_production_settings).
 DEV_SECRET_KEY = "dev-insecure-change-me"
 # ASSETMAP_BASEMAP's two names; anything else is a tile URL template.
@@ -108,6 +111,27 @@ class Settings(BaseSettings):
         None, description="Bearer token that may write (until user accounts exist)."
     )
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted.")
+    body_timeout: float = Field(
+        30,
+        gt=0,
+        le=3600,
+        description="Seconds a request body may take to arrive in full; a slower sender gets 408.",
+    )
+    max_concurrent_requests: int = Field(
+        32,
+        ge=0,
+        le=10_000,
+        description="Requests each app process serves at once; more wait up to "
+        "ASSETMAP_REQUEST_QUEUE_TIMEOUT, then get 503 with Retry-After (0: no limit; /healthz "
+        "is never refused).",
+    )
+    request_queue_timeout: float = Field(
+        0.5,
+        ge=0,
+        le=60,
+        description="Seconds a request waits for a place under ASSETMAP_MAX_CONCURRENT_REQUESTS "
+        "before it is refused with 503.",
+    )
     max_bbox_degrees: float = Field(
         10.0, gt=0, le=360, description="Largest bbox width or height accepted, in degrees."
     )
@@ -139,8 +163,8 @@ class Settings(BaseSettings):
     consent_sweep_seconds: float = Field(
         3600,
         ge=0,
-        description="How often each app process unpublishes people whose consent has lapsed "
-        "(0: never; then run `assetmap people expire-consents` from cron).",
+        description="How often the app unpublishes people whose consent has lapsed (one "
+        "replica per interval; 0: never; then run `assetmap people expire-consents` from cron).",
     )
     # Email (app/services/mail): sent by each app process's worker from the outbox table.
     smtp_host: str | None = Field(
@@ -182,7 +206,38 @@ class Settings(BaseSettings):
         "redis://host:6379 when several instances share the limits.",
     )
     sign_in_limit: str = Field(
-        "5/15minutes", description="Failed sign-ins allowed per email and per client address."
+        "5/15minutes",
+        description="Failed sign-ins allowed per email from one client address, and per "
+        "client address (429 beyond, for that address only).",
+    )
+    sign_in_backoff_max_seconds: int = Field(
+        60,
+        ge=1,
+        le=3600,
+        description="Longest wait between sign-ins to one account after repeated failures "
+        "from anywhere (the wait doubles per failure beyond 5 an hour, up to this): the owner "
+        "waits, never locked out.",
+    )
+    sign_in_failures_limit: str = Field(
+        "300/minute",
+        description="Failed sign-ins allowed across the whole service (every account and "
+        "address; 429 beyond): a ceiling on password guessing and its cost.",
+    )
+    password_checks: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Password checks (argon2, 64 MiB each) one app process runs at once; "
+        "sign-ins beyond wait up to 5 s, then answer 429.",
+    )
+    workers: int = Field(
+        1, ge=1, le=64, description="Processes `assetmap serve` runs (its --workers)."
+    )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Addresses or networks of the reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed (comma-separated, e.g. 10.0.0.0/8); the client is the "
+        "last address a trusted proxy added. Others' headers are ignored; empty: trust none.",
     )
     anonymous_write_limit: str = Field(
         "10/hour",
@@ -232,6 +287,22 @@ class Settings(BaseSettings):
         "frame-ancestors source list (e.g. https://council.example 'self'); * (default): "
         "any site, as the map holds only public data. Every other page may not be framed.",
     )
+    # Observability (app/http/access_log.py, app/http/metrics.py).
+    metrics: bool = Field(
+        False,
+        description="Serve Prometheus metrics at /metrics (requests by route and status, "
+        "latency, database pool use, email outbox); each process counts its own.",
+    )
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="When set, /metrics answers only 'Authorization: Bearer <token>'; unset: "
+        "anyone who can reach it (keep it off the public proxy).",
+    )
+    resident_write_limit: str = Field(
+        "30/hour",
+        description="Suggestions, reports, uses, offers, gaps and 'me too's allowed per signed-in "
+        "resident account (429 beyond).",
+    )
 
     @field_validator("embed_ancestors")
     @classmethod
@@ -240,6 +311,22 @@ class Settings(BaseSettings):
         if not sources or any(c in value for c in ';,"\r\n'):
             raise ValueError("a space-separated list of CSP sources, like * or https://a.example")
         return " ".join(sources)
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        import ipaddress
+
+        entries = [part.strip() for part in value.split(",") if part.strip()]
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an address or network (e.g. 127.0.0.1, 10.0.0.0/8); "
+                    "* is refused: anyone could then choose their own address"
+                ) from None
+        return ",".join(entries)
 
     @field_validator("database_url")
     @classmethod

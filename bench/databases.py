@@ -51,9 +51,11 @@ def _migrate(url: str) -> None:
     subprocess.run([ASSETMAP, "db", "upgrade"], env=env, check=True, capture_output=True)
 
 
-def fresh_target(backend: str, *, workdir: Path, pg_database: str = "bench") -> Target:
-    """An empty, migrated database for the backend (SpatiaLite: a file in workdir, which the
-    caller removes; PostGIS: pg_database, dropped and re-created)."""
+def fresh_target(
+    backend: str, *, workdir: Path, pg_database: str = "bench", migrate: bool = True
+) -> Target:
+    """An empty database for the backend, migrated unless told not to (SpatiaLite: a file in
+    workdir, which the caller removes; PostGIS: pg_database, dropped and re-created)."""
     if not re.fullmatch(r"bench[a-z0-9_]*", pg_database):
         raise SystemExit("the PostGIS database name must start with `bench` (it is dropped)")
     if backend == "spatialite":
@@ -61,7 +63,8 @@ def fresh_target(backend: str, *, workdir: Path, pg_database: str = "bench") -> 
         for old in workdir.glob("bench.sqlite*"):
             old.unlink()
         url = f"sqlite:///{path}"
-        _migrate(url)
+        if migrate:
+            _migrate(url)
         return Target(backend, url, make_engine(Settings(database_url=url)))
     if backend == "postgis":
         server = make_url(postgis_server_url())
@@ -73,7 +76,8 @@ def fresh_target(backend: str, *, workdir: Path, pg_database: str = "bench") -> 
         url = server.set(database=pg_database).render_as_string(hide_password=False)
         with create_engine(url, isolation_level="AUTOCOMMIT").connect() as connection:
             connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS postgis")
-        _migrate(url)
+        if migrate:
+            _migrate(url)
         return Target(backend, url, make_engine(Settings(database_url=url)))
     raise SystemExit(f"unknown backend {backend!r} (spatialite, postgis)")
 

@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
 # Front-end files the app serves itself, so pages work with no internet: installs the npm
 # packages pinned in package-lock.json (`npm ci`, only when the lock changed) and copies the
-# files pages load, with their licences, into app/web/static/vendor/ (gitignored).
+# files pages load, with their licences, into app/web/static/vendor/. Those copies are
+# committed (setup.py says why), so the check below keeps them equal to what the lock gives.
 #
-#   scripts/vendor-web.sh        run from anywhere; `make install` and `.ci/run` call it
+#   scripts/vendor-web.sh          copy them again (`make vendor`, after changing the lock)
+#   scripts/vendor-web.sh --check  fail when the committed copies differ (`make install`)
 set -euo pipefail
+
+check=false
+case ${1:-} in
+    --check) check=true ;;
+    "") ;;
+    *) echo "usage: scripts/vendor-web.sh [--check]" >&2; exit 2 ;;
+esac
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -15,7 +24,12 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
     npm ci --no-audit --no-fund
 fi
 
-vendor=app/web/static/vendor
+committed=app/web/static/vendor
+vendor=$committed
+if $check; then
+    vendor=$(mktemp -d)
+    trap 'rm -rf "$vendor"' EXIT
+fi
 rm -rf "$vendor"
 mkdir -p "$vendor/leaflet/images" "$vendor/leaflet.markercluster"
 
@@ -32,4 +46,14 @@ cat > "$vendor/README.txt" <<'TXT'
 Copied from the npm packages pinned in package-lock.json by scripts/vendor-web.sh; do not edit.
 leaflet (BSD-2-Clause, leaflet/LICENSE); leaflet.markercluster (MIT, leaflet.markercluster/MIT-LICENCE.txt).
 TXT
-echo "vendor-web: $(find "$vendor" -type f | wc -l) files in $vendor"
+if $check; then
+    diff -r "$vendor" "$committed" >/dev/null || {
+        echo "vendor-web: $committed differs from the packages in package-lock.json:" \
+            "run \`make vendor\` and commit the result" >&2
+        diff -rq "$vendor" "$committed" >&2 || true
+        exit 1
+    }
+    echo "vendor-web: $committed matches package-lock.json"
+else
+    echo "vendor-web: $(find "$vendor" -type f | wc -l) files in $vendor"
+fi

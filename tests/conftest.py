@@ -39,6 +39,7 @@ from app.models import (
     IndicatorTheme,
     IndicatorValue,
     Introduction,
+    JobRun,
     Offer,
     OutboxMessage,
     Postcode,
@@ -171,6 +172,7 @@ def db(engine: Engine) -> Engine:
             Postcode,
             GazetteerPlace,
             OutboxMessage,
+            JobRun,
             Area,
         ):
             connection.execute(delete(model))

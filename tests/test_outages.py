@@ -258,7 +258,10 @@ def test_a_locked_spatialite_file_answers_503_and_recovers(
 ) -> None:
     assert backend_name == "spatialite", "an exclusive file lock is SQLite's own outage"
     path = make_url(settings.database_url).database
-    quick = settings.model_copy(update={"db_busy_timeout": 0.3, "consent_sweep_seconds": 0})
+    # No background jobs: one holding a connection would keep the file from being taken.
+    quick = settings.model_copy(
+        update={"db_busy_timeout": 0.3, "consent_sweep_seconds": 0, "mail_every_seconds": 0}
+    )
     with TestClient(create_app(quick)) as client:
         assert client.get(API).status_code == 200
         import pysqlite3.dbapi2 as sqlite

@@ -22,6 +22,7 @@ from app.http.deps import (
 from app.http.links import public_url
 from app.http.listing import list_response
 from app.http.responses import CSVBody, GeoJSONBody, JSONBody
+from app.http.write_routes import OffLoopBodyRoute
 from app.schemas.assets import (
     THEME_CODE,
     AssetCreate,
@@ -39,7 +40,8 @@ from app.schemas.tabular import asset_row, csv_columns, csv_text
 from app.services.assets import records as service
 from app.services.assets.themes import known_codes
 
-router = APIRouter(prefix="/api/v1/assets", tags=["assets"])
+# Bodies (with their areas) are validated in a worker thread, not on the event loop.
+router = APIRouter(prefix="/api/v1/assets", tags=["assets"], route_class=OffLoopBodyRoute)
 
 AssetId = Annotated[int, Path(ge=1, le=MAX_ID, description="The asset's id")]
 

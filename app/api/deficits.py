@@ -21,6 +21,7 @@ from app.http.deps import (
 from app.http.links import public_url
 from app.http.listing import list_response
 from app.http.responses import CSVBody, GeoJSONBody, JSONBody
+from app.http.write_routes import OffLoopBodyRoute
 from app.schemas.assets import THEME_CODE
 from app.schemas.deficits import (
     DeficitCreate,
@@ -39,7 +40,8 @@ from app.schemas.deficits import (
 from app.services.assets.themes import known_codes
 from app.services.needs import deficits as service
 
-router = APIRouter(prefix="/api/v1/deficits", tags=["deficits"])
+# Bodies (with their areas) are validated in a worker thread, not on the event loop.
+router = APIRouter(prefix="/api/v1/deficits", tags=["deficits"], route_class=OffLoopBodyRoute)
 
 ETAG_PREFIX = "d"
 DeficitId = Annotated[int, Path(ge=1, le=MAX_ID, description="The deficit's id")]

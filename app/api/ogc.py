@@ -7,7 +7,8 @@ anonymous resident sees: every read goes through the services and their visibili
 As the standard says, an invalid or unknown query parameter is a 400 with an OGC exception
 body (`code`, `description`; app/errors.py). Geometries are CRS84 unless `crs` asks for
 EPSG:27700 (British National Grid); `bbox-crs` says which a `bbox` is in; `Content-Crs` says
-which an answer is in.
+which an answer is in. `f=html` (or a browser's Accept) answers a page for people instead, and
+/cy/ogc the same pages in Welsh (app/api/ogc_pages.py).
 """
 
 import re
@@ -19,9 +20,11 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import Response
 from shapely.geometry import box as shapely_box
 from sqlalchemy.orm import Session
 
+from app.api.ogc_pages import OgcRoute, items_page, ogc_page, shown, wants_html, welsh_twin
 from app.errors import InvalidInput, NotFound
 from app.formats.geojson import feature_collection
 from app.http.access import PUBLIC
@@ -156,20 +159,23 @@ CRS_URIS = (CRS84, EPSG_27700_URI)
 
 
 # Declared by hand: error bodies are application/json even where features are geo+json.
+# With f=html (or a browser's Accept) every answer, errors too, is a page.
+PAGE = {"text/html": {"schema": {"type": "string"}}}
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {
         "description": "Unknown collection or feature",
-        "content": {"application/json": {"schema": OgcException.model_json_schema()}},
+        "content": {"application/json": {"schema": OgcException.model_json_schema()}, **PAGE},
     }
 }
 OGC_ERRORS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The document (JSON), or a page (f=html)", "content": PAGE},
     400: {
         "description": "An invalid or unknown query parameter",
-        "content": {"application/json": {"schema": OgcException.model_json_schema()}},
+        "content": {"application/json": {"schema": OgcException.model_json_schema()}, **PAGE},
     },
     503: {
         "description": "The database is unavailable just now (see Retry-After)",
-        "content": {"application/json": {"schema": OgcException.model_json_schema()}},
+        "content": {"application/json": {"schema": OgcException.model_json_schema()}, **PAGE},
     },
 }
 
@@ -188,6 +194,8 @@ def known_parameters(request: Request) -> None:
         allowed = frozenset({"f"}) | collection.filters
     else:
         allowed = frozenset({"f"})
+    if wants_html(request):
+        allowed |= {"lang"}  # the language switch of a page
     for name in request.query_params:
         if name not in allowed:
             raise InvalidInput(
@@ -196,11 +204,12 @@ def known_parameters(request: Request) -> None:
             )
 
 
-router = APIRouter(
+english = APIRouter(
     prefix=PREFIX,
     tags=["ogc"],
     dependencies=[Depends(PUBLIC), Depends(known_parameters)],
     responses=OGC_ERRORS,
+    route_class=OgcRoute,
 )
 
 CollectionId = Annotated[
@@ -215,7 +224,10 @@ FeatureId = Annotated[
         description="an asset's or deficit's id, or an area's code",
     ),
 ]
-Encoding = Annotated[Literal["json"] | None, Query(description="json (the only encoding)")]
+Encoding = Annotated[
+    Literal["json", "html"] | None,
+    Query(description="json (the default), or html: a page for people to read"),
+]
 Crs = Annotated[
     str | None,
     Query(description=f"the CRS of the answer's geometries: {CRS84} (default) or {EPSG_27700_URI}"),
@@ -262,33 +274,34 @@ def _crs_headers(crs: str) -> dict[str, str]:
 # ---- landing page, API definition, conformance -------------------------------------------------
 
 
-@router.get("", response_model=LandingPage, summary="OGC API landing page")
-def landing_page(request: Request, settings: SettingsDep, f: Encoding = None) -> JSONBody:
+@english.get("", response_model=LandingPage, summary="OGC API landing page")
+def landing_page(request: Request, settings: SettingsDep, f: Encoding = None) -> Response:
     """Links to the API definition, the conformance classes and the collections."""
-    return JSONBody(
-        {
-            "title": "assetmap: community assets beside service deficits",
-            "description": "Community assets, small areas and reported service deficits in "
-            "Wales, as OGC API - Features.",
-            "links": [
-                link(_url(request, settings), "self", JSON, "This document"),
-                link(_url(request, settings, "/api"), "service-desc", OPENAPI_30, "The API"),
-                link(public_url(request, settings, "/docs"), "service-doc", "text/html", "Docs"),
-                link(_url(request, settings, "/conformance"), "conformance", JSON, "Conformance"),
-                link(_url(request, settings, "/collections"), "data", JSON, "The collections"),
-            ],
-        }
-    )
+    document = {
+        "title": "assetmap: community assets beside service deficits",
+        "description": "Community assets, small areas and reported service deficits in "
+        "Wales, as OGC API - Features.",
+        "links": [
+            link(_url(request, settings), "self", JSON, "This document"),
+            link(_url(request, settings, "/api"), "service-desc", OPENAPI_30, "The API"),
+            link(public_url(request, settings, "/docs"), "service-doc", "text/html", "Docs"),
+            link(_url(request, settings, "/conformance"), "conformance", JSON, "Conformance"),
+            link(_url(request, settings, "/collections"), "data", JSON, "The collections"),
+        ],
+    }
+    if wants_html(request):
+        return ogc_page(request, "landing.html", document=document)
+    return JSONBody(document)
 
 
-@router.get("/api", include_in_schema=False)
+@english.get("/api", include_in_schema=False)
 def api_definition(request: Request, settings: SettingsDep) -> JSONBody:
     """The OpenAPI 3.0 definition of this OGC API (paths relative to the landing page)."""
     app = request.app
     routes_doc = getattr(app.state, "ogc_openapi", None)
     if routes_doc is None:
         # From this router's routes only (the whole app's document takes ~1 s), once per app.
-        routes_doc = get_openapi(title=app.title, version=app.version, routes=router.routes)
+        routes_doc = get_openapi(title=app.title, version=app.version, routes=english.routes)
         app.state.ogc_openapi = routes_doc
     doc = ogc_openapi(
         routes_doc,
@@ -300,10 +313,12 @@ def api_definition(request: Request, settings: SettingsDep) -> JSONBody:
     return JSONBody(doc, media_type=OPENAPI_30)
 
 
-@router.get("/conformance", response_model=Conformance, summary="Conformance classes")
-def conformance(f: Encoding = None) -> JSONBody:
+@english.get("/conformance", response_model=Conformance, summary="Conformance classes")
+def conformance(request: Request, f: Encoding = None) -> Response:
     """The conformance classes implemented: Part 1 core, geojson, oas30; Part 2 crs; Part 3
     queryables and queryables as query parameters."""
+    if wants_html(request):
+        return ogc_page(request, "conformance.html", classes=CONFORMANCE_CLASSES)
     return JSONBody({"conformsTo": CONFORMANCE_CLASSES})
 
 
@@ -335,22 +350,23 @@ def _collection(
     )
 
 
-@router.get("/collections", response_model=Collections, summary="Feature collections")
+@english.get("/collections", response_model=Collections, summary="Feature collections")
 def collections(
     request: Request, session: SessionDep, settings: SettingsDep, f: Encoding = None
-) -> JSONBody:
-    """The feature collections offered: assets, areas, deficits."""
-    return JSONBody(
-        {
-            "links": [link(_url(request, settings, "/collections"), "self", JSON)],
-            "collections": [
-                _collection(request, settings, session, info) for info in COLLECTIONS.values()
-            ],
-        }
-    )
+) -> Response:
+    """The feature collections offered: assets, areas, deficits, gaps."""
+    document = {
+        "links": [link(_url(request, settings, "/collections"), "self", JSON)],
+        "collections": [
+            _collection(request, settings, session, info) for info in COLLECTIONS.values()
+        ],
+    }
+    if wants_html(request):
+        return ogc_page(request, "collections.html", collections=document["collections"])
+    return JSONBody(document)
 
 
-@router.get(
+@english.get(
     "/collections/{collectionId}",
     response_model=Collection,
     responses=NOT_FOUND,
@@ -362,27 +378,34 @@ def collection(
     session: SessionDep,
     settings: SettingsDep,
     f: Encoding = None,
-) -> JSONBody:
+) -> Response:
     """A collection's description: extent, CRS, links to its items and queryables. For `gaps`,
     an analysis's parameters (`indicator`, `theme`, ...) given here are carried by the items
     link, so a client opening this URL reads that analysis."""
     info = _collection_info(collection_id)
-    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "f"])
-    return JSONBody(_collection(request, settings, session, info, query))
+    pairs = [(k, v) for k, v in request.query_params.multi_items() if k not in ("f", "lang")]
+    document = _collection(request, settings, session, info, urlencode(pairs))
+    if wants_html(request):
+        return ogc_page(request, "collection.html", collection=document, analysis=dict(pairs))
+    return JSONBody(document)
 
 
-@router.get(
+@english.get(
     "/collections/{collectionId}/queryables",
     responses=NOT_FOUND,
     summary="What a collection's items can be filtered by",
 )
 def queryables(
     collection_id: CollectionId, request: Request, settings: SettingsDep, f: Encoding = None
-) -> JSONBody:
+) -> Response:
     """The properties a collection's items can be filtered by, as a JSON Schema (Part 3): each
     is also a query parameter of its items (`kind=group`, `themes=food`, `level=lsoa`)."""
     info = _collection_info(collection_id)
     url = _url(request, settings, f"/collections/{info.id}/queryables")
+    if wants_html(request):
+        return ogc_page(
+            request, "queryables.html", collection_id=info.id, queryables=info.queryables
+        )
     return JSONBody(
         {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -545,7 +568,7 @@ PAGES: dict[str, Callable[..., Page]] = {
 }
 
 
-@router.get(
+@english.get(
     "/collections/{collectionId}/items",
     response_class=GeoJSONBody,
     response_model=AssetFeatureCollection,
@@ -618,7 +641,7 @@ def items(
         ),
     ] = None,
     f: Encoding = None,
-) -> GeoJSONBody:
+) -> Response:
     """A collection's features as a GeoJSON FeatureCollection, a page at a time (`next`)."""
     info = _collection_info(collection_id)
     _check_datetime(datetime_)
@@ -638,6 +661,16 @@ def items(
         "category": category,
     }
     page = PAGES[info.id](session, box, page_size, cursor, filters)
+    if wants_html(request):
+        return items_page(
+            request,
+            info.id,
+            page.features,
+            matched=page.matched,
+            next_cursor=page.next_cursor,
+            page_size=page_size,
+            cursor=cursor,
+        )
     links = [
         link(public_url(request, settings), "self", GEOJSON, "This page"),
         link(_url(request, settings, f"/collections/{info.id}"), "collection", JSON),
@@ -681,7 +714,7 @@ def _feature(session: Session, collection_id: str, feature_id: str) -> dict[str,
         raise missing from None
 
 
-@router.get(
+@english.get(
     "/collections/{collectionId}/items/{featureId}",
     response_class=GeoJSONBody,
     response_model=AssetFeature,
@@ -696,13 +729,28 @@ def item(
     settings: SettingsDep,
     crs: Crs = None,
     f: Encoding = None,
-) -> GeoJSONBody:
+) -> Response:
     """One feature as GeoJSON; 404 when it is unknown or not public."""
     info = _collection_info(collection_id)
     out_crs = _crs(crs)
     feature = _in_crs(_feature(session, info.id, feature_id), out_crs)
+    if wants_html(request):
+        return ogc_page(
+            request,
+            "item.html",
+            collection_id=info.id,
+            feature_id=str(feature.get("id", feature_id)),
+            geometry_type=(feature.get("geometry") or {}).get("type"),
+            properties=[(k, shown(v)) for k, v in (feature.get("properties") or {}).items()],
+        )
     feature["links"] = [
         link(public_url(request, settings), "self", GEOJSON),
         link(_url(request, settings, f"/collections/{info.id}"), "collection", JSON),
     ]
     return GeoJSONBody(feature, headers=_crs_headers(out_crs))
+
+
+# What the app includes: the OGC API at /ogc, and its pages in Welsh at /cy/ogc.
+router = APIRouter()
+router.include_router(english)
+router.include_router(welsh_twin(english.routes))

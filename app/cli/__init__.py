@@ -157,29 +157,37 @@ def db_restore(
     )
 
 
-LOG_CONFIG = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {
-        "uvicorn": {"handlers": ["stderr"], "level": "INFO"},
-        "assetmap": {"handlers": ["stderr"], "level": "INFO"},
-    },
-}
+# One JSON object per line, each with its request's id (app/http/log_format.py).
+from app.http.log_format import LOG_CONFIG  # noqa: E402
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Worker processes (default: ASSETMAP_WORKERS, 1).", min=1, max=64),
+    ] = None,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="Reverse proxies (addresses or networks, comma-separated) whose "
+            "X-Forwarded-For is believed (default: ASSETMAP_FORWARDED_ALLOW_IPS, 127.0.0.1)."
+        ),
+    ] = None,
 ) -> None:
     """Serve the API (and pages) with uvicorn."""
+    import os
+
     import uvicorn
 
     from app.http.security import check_production_settings
 
+    if forwarded_allow_ips is not None:
+        # The worker processes read their settings from the environment.
+        os.environ["ASSETMAP_FORWARDED_ALLOW_IPS"] = forwarded_allow_ips
+        get_settings.cache_clear()
     # Check the configuration here, where a problem is one line, not a traceback per worker.
     # The database may be down: the app starts anyway and answers 503 until it is back.
     settings = get_settings()
@@ -187,13 +195,15 @@ def serve(
     make_engine(settings, serving=True).dispose()
 
     # access_log off: uvicorn's lines hold query strings (places); app/http/access_log.py does not.
+    # proxy_headers off: the app trusts proxies itself (app/http/proxies.py), from its settings.
     uvicorn.run(
         "app.main:create_app",
         factory=True,
         host=host,
         port=port,
-        workers=workers,
+        workers=workers or settings.workers,
         access_log=False,
+        proxy_headers=False,
         log_config=LOG_CONFIG,
     )
 

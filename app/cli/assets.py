@@ -128,6 +128,35 @@ def export_assets_command(
     typer.echo(f"exported {result.count} assets to {result.path} ({result.format})")
 
 
+@export_app.command("openreferral")
+def export_openreferral_command(
+    out: Annotated[
+        Path, typer.Argument(help="Output folder: datapackage.json and one CSV per table.")
+    ],
+    welsh: Annotated[
+        bool,
+        typer.Option("--welsh", help="Names and descriptions in Welsh where held."),
+    ] = False,
+) -> None:
+    """Export the published assets as Open Referral UK's CSV data package in folder OUT.
+
+    The same services /openreferral publishes (people, pending and archived records never),
+    one table per object (services.csv, organizations.csv, locations.csv, schedule.csv, ...),
+    so `import openreferral OUT` reads them back.
+    """
+    from app.services.openreferral.package import flatten, write_package
+    from app.services.openreferral.publish import every_service, taxonomies
+
+    lang = "cy" if welsh else "en"
+    with session_scope() as session:
+        services = every_service(session, lang)
+    try:
+        path = write_package(flatten(services, taxonomies(lang)), out)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc}")
+    typer.echo(f"exported {len(services)} services to {path}")
+
+
 @app.command(help=DEMO_HELP)
 def demo(
     area_dir: Annotated[
@@ -176,8 +205,9 @@ def import_openreferral_command(
     source: Annotated[
         str,
         typer.Argument(
-            help="An Open Referral UK API base URL (https://host/openreferral), or a .json file "
-            "or folder of them (fully nested services, pages or lists)."
+            help="An Open Referral UK API base URL (https://host/openreferral), a .json file "
+            "or folder of them (fully nested services, pages or lists), or the profile's CSV "
+            "data package (its folder or its datapackage.json)."
         ),
     ],
     source_name: Annotated[

@@ -134,16 +134,16 @@ def password_sign_in(
 ) -> User:
     """The user these credentials belong to, for the API and the sign-in page alike.
 
-    Failures are counted per email and per client address; over the limit every attempt is
-    refused (TooManyRequests) even with the right password. A failure is NotAuthenticated
-    with one message that never says whether the email exists."""
+    Failures are counted per (email, client address), per client address, per email (a
+    doubling wait, from anywhere) and service-wide; over a limit every attempt is refused
+    (TooManyRequests) even with the right password. A failure is NotAuthenticated with one
+    message that never says whether the email exists."""
     email = users.normalise_email(email)
-    keys = (("sign-in", "email", email), ("sign-in", "client", client))
-    for key in keys:
-        limits.check(limits.sign_in, *key, what="failed sign-ins")
-    user = users.authenticate(session, email=email, password=password)
+    limits.sign_in_allowed(email=email, client=client)
+    user = users.authenticate(
+        session, email=email, password=password, checks=limits.password_checks
+    )
     if user is None:
-        for key in keys:
-            limits.count(limits.sign_in, *key)
+        limits.sign_in_failed(email=email, client=client)
         raise NotAuthenticated("email or password is wrong")
     return user

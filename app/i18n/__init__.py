@@ -1,7 +1,8 @@
 """Message catalogues (gettext, Babel) for English and Welsh, and choosing between them.
 
-The .po files here are the source; `make install` compiles them to .mo (`make messages`
-extracts new strings from app/ and merges them in). A test keeps every catalogue 100 %
+The .po files here are the source; `make install` compiles them to .mo in place, and building
+the wheel compiles them into it (setup.py); `make messages` extracts new strings from app/ and
+merges them in. A test keeps every catalogue 100 %
 translated with no fuzzy entries.
 """
 

@@ -11,6 +11,7 @@ import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import shapely
@@ -92,8 +93,12 @@ class LayerNames:
     details: dict[str, str]
 
 
+# The same boundary always makes the same outline: pages draw the same areas again and again
+# (the boundaries come from app/services/needs/shapes.py), so outlines are made once. Bounded.
+@lru_cache(maxsize=8192)
 def small_geometry(geom: BaseGeometry, tolerance: float = SIMPLIFY_TOLERANCE) -> dict[str, Any]:
-    """An area's outline as GeoJSON, simplified (topology kept) and rounded to 5 decimals."""
+    """An area's outline as GeoJSON, simplified (topology kept) and rounded to 5 decimals.
+    Shared between callers: never change what it returns."""
     simple = geom.simplify(tolerance, preserve_topology=True)
     rounded = shapely.set_precision(simple, 10**-DECIMALS, mode="pointwise")
     shape = rounded if not rounded.is_empty else simple

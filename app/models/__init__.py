@@ -7,6 +7,7 @@ from app.models.base import Base
 from app.models.coproduction import AssetUse, Gap, GapSupport, Offer
 from app.models.deficits import Deficit
 from app.models.indicators import Indicator, IndicatorTheme, IndicatorValue
+from app.models.jobs import JobRun
 from app.models.mail import OutboxMessage
 from app.models.moderation import Report
 from app.models.people import Consent, Erasure, Introduction, PublicLocation
@@ -68,6 +69,7 @@ __all__ = [
     "IndicatorTheme",
     "IndicatorValue",
     "Introduction",
+    "JobRun",
     "Offer",
     "OutboxMessage",
     "Postcode",

@@ -3,6 +3,7 @@
 import re
 import unicodedata
 from collections.abc import Mapping
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
@@ -15,6 +16,8 @@ from pydantic import (
     EmailStr,
     Field,
     HttpUrl,
+    StrictFloat,
+    UrlConstraints,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -24,7 +27,7 @@ from shapely.geometry.base import BaseGeometry
 
 from app.schemas import codes
 from app.schemas.people import ConsentIn
-from app.schemas.schedules import OpeningHours, OpeningHoursOut, OpeningPeriod
+from app.schemas.schedules import OpeningHours, OpeningHoursOut, OpeningPeriod, refuse_numbers
 from app.spatial.geometry import check_lon_lat, geojson, multipolygon_from_geojson, point_geojson
 from app.vocabularies import ACCESSIBILITY, DAYS, KINDS, PERSON_KINDS, STATUSES, WRITABLE_STATUSES
 
@@ -83,7 +86,41 @@ Name = Annotated[Annotated[str, Field(max_length=300), _Clean] | None, _Blank]
 Description = Annotated[Annotated[str, Field(max_length=5000), _Clean] | None, _Blank]
 Line = Annotated[Annotated[str, Field(max_length=500), _Clean] | None, _Blank]
 SourceRef = Annotated[Annotated[str, Field(max_length=200), _Clean] | None, _Blank]
-Phone = Annotated[Annotated[str, Field(pattern=r"^\+?[0-9 ()\-]{5,40}$")] | None, _Blank]
+# The column holds 40 characters: the pattern alone would let "+" and 40 more through.
+Phone = Annotated[
+    Annotated[str, Field(max_length=40, pattern=r"^\+?[0-9 ()\-]{5,40}$")] | None, _Blank
+]
+# The columns' widths (app/models/assets.py): longer input is a 422, not a database error.
+EMAIL_MAX = 320
+WEBSITE_MAX = 2000
+POSTCODE_MAX = 10
+
+
+def _website_fits(value: HttpUrl | None) -> HttpUrl | None:
+    # Measured again as stored: normalising may lengthen a URL (a trailing slash, punycode for
+    # a non-ASCII host).
+    if value is not None and len(str(value)) > WEBSITE_MAX:
+        raise ValueError(f"must be at most {WEBSITE_MAX} characters")
+    return value
+
+
+# Largest service area or deficit area accepted from a request or a file: the parts of a
+# MultiPolygon, the rings (outline and holes) of one polygon and the positions in all (a
+# detailed local authority boundary has some thousands). Checked before any geometry is built.
+MAX_AREA_PARTS = 500
+MAX_AREA_RINGS = 500
+MAX_AREA_VERTICES = 20_000
+# Set while a request's body has been checked already, in a worker thread (app/http/
+# write_routes.py): the validation FastAPI then repeats on the event loop skips shapely.
+geometry_checked: ContextVar[bool] = ContextVar("geometry_checked", default=False)
+
+
+def _no_booleans(position: Any) -> Any:
+    # pydantic would read true as 1.0: a position is numbers (text such as "3.1" from a CSV
+    # file is still read as a number).
+    if isinstance(position, list) and any(isinstance(v, bool) for v in position):
+        raise ValueError("coordinates are numbers, not true or false")
+    return position
 
 
 class PointIn(BaseModel):
@@ -92,7 +129,9 @@ class PointIn(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     type: Literal["Point"]
-    coordinates: Annotated[list[float], Field(min_length=2, max_length=2)]
+    coordinates: Annotated[
+        list[float], Field(min_length=2, max_length=2), BeforeValidator(_no_booleans)
+    ]
 
     @field_validator("coordinates")
     @classmethod
@@ -108,9 +147,16 @@ def _closed(ring: list[list[float]]) -> list[list[float]]:
 
 
 # Positions are lon/lat pairs (the column is 2D); a ring is closed and has at least 4 positions.
-Position = Annotated[list[float], Field(min_length=2, max_length=2)]
-Ring = Annotated[list[Position], Field(min_length=4), AfterValidator(_closed)]
-PolygonRings = Annotated[list[Ring], Field(min_length=1)]
+# Strict numbers (no true, no "3.1"): checked without a Python call per position.
+Position = Annotated[list[StrictFloat], Field(min_length=2, max_length=2)]
+Ring = Annotated[
+    list[Position], Field(min_length=4, max_length=MAX_AREA_VERTICES), AfterValidator(_closed)
+]
+PolygonRings = Annotated[list[Ring], Field(min_length=1, max_length=MAX_AREA_RINGS)]
+
+
+def _vertices(polygons: list[list[list[list[float]]]]) -> int:
+    return sum(len(ring) for rings in polygons for ring in rings)
 
 
 class _AreaBase(BaseModel):
@@ -120,9 +166,17 @@ class _AreaBase(BaseModel):
         """The area as a shapely MultiPolygon (validated already)."""
         return multipolygon_from_geojson(self.model_dump())
 
+    def polygons(self) -> list[list[list[list[float]]]]:
+        """The area's polygons' rings (a Polygon is one polygon)."""
+        raise NotImplementedError
+
     @model_validator(mode="after")
     def _valid(self) -> Any:
-        self.to_shape()
+        vertices = _vertices(self.polygons())
+        if vertices > MAX_AREA_VERTICES:
+            raise ValueError(f"has {vertices} positions; at most {MAX_AREA_VERTICES} are accepted")
+        if not geometry_checked.get():
+            self.to_shape()
         return self
 
 
@@ -132,12 +186,20 @@ class PolygonIn(_AreaBase):
     type: Literal["Polygon"]
     coordinates: PolygonRings
 
+    def polygons(self) -> list[list[list[list[float]]]]:
+        """The area's polygons' rings (a Polygon is one polygon)."""
+        return [self.coordinates]
+
 
 class MultiPolygonIn(_AreaBase):
     """A GeoJSON MultiPolygon in WGS84; must be valid (OGC simple features)."""
 
     type: Literal["MultiPolygon"]
-    coordinates: Annotated[list[PolygonRings], Field(min_length=1)]
+    coordinates: Annotated[list[PolygonRings], Field(min_length=1, max_length=MAX_AREA_PARTS)]
+
+    def polygons(self) -> list[list[list[list[float]]]]:
+        """The area's polygons' rings."""
+        return self.coordinates
 
 
 AreaIn = Annotated[PolygonIn | MultiPolygonIn, Field(discriminator="type")]
@@ -165,18 +227,24 @@ class _AssetFields(BaseModel):
     service_area: AreaIn | None = None
     address: Line = None
     postcode: Annotated[
-        str | None,
+        Annotated[str, Field(max_length=POSTCODE_MAX)] | None,
         BeforeValidator(_blank_to_none),
         AfterValidator(lambda v: normalise_postcode(v) if v else v),
     ] = None
-    email: Annotated[EmailStr | None, BeforeValidator(_blank_to_none)] = None
+    email: Annotated[
+        Annotated[EmailStr, Field(max_length=EMAIL_MAX)] | None, BeforeValidator(_blank_to_none)
+    ] = None
     phone: Phone = None
-    website: Annotated[HttpUrl | None, BeforeValidator(_blank_to_none)] = None
+    website: Annotated[
+        Annotated[HttpUrl, UrlConstraints(max_length=WEBSITE_MAX)] | None,
+        BeforeValidator(_blank_to_none),
+        AfterValidator(_website_fits),
+    ] = None
     opening_hours: Annotated[list[OpeningHours], Field(max_length=50)] = []
     accessibility: list[Accessibility] = []
     languages: Annotated[list[str], Field(max_length=20), AfterValidator(_languages)] = []
     status: WritableStatus = "pending"
-    last_verified_at: AwareDatetime | None = None
+    last_verified_at: Annotated[AwareDatetime | None, BeforeValidator(refuse_numbers)] = None
 
     @field_validator("last_verified_at")
     @classmethod
@@ -226,11 +294,16 @@ class AssetUpdate(_AssetFields):
     kind: Kind | None = None
     location: PointIn | None = None
 
+    # A field validator (run only for fields sent) so that the 422 names the field.
+    @field_validator("kind", "location", "status")
+    @classmethod
+    def _required_not_cleared(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            raise ValueError(f"{info.field_name} cannot be null")
+        return value
+
     @model_validator(mode="after")
-    def _required_not_cleared(self) -> "AssetUpdate":
-        for field in ("kind", "location", "status"):
-            if field in self.model_fields_set and getattr(self, field) is None:
-                raise ValueError(f"{field} cannot be null")
+    def _something_sent(self) -> "AssetUpdate":
         if not self.model_fields_set:
             raise ValueError("send at least one field to change")
         return self

@@ -26,6 +26,7 @@ from app.schemas.assets import (
     _iso,
     _no_control_chars,
 )
+from app.schemas.schedules import refuse_numbers
 from app.spatial.geometry import geojson, point_geojson
 
 DeficitStatus = Literal["open", "addressed"]
@@ -52,7 +53,7 @@ def _not_future(value: date | None) -> date | None:
     return value
 
 
-ReportedOn = Annotated[date | None, AfterValidator(_not_future)]
+ReportedOn = Annotated[date | None, BeforeValidator(refuse_numbers), AfterValidator(_not_future)]
 
 
 class _DeficitFields(BaseModel):

@@ -15,7 +15,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.models import PERSON_KINDS, PROBLEMS, REPORT_STATUSES, Report
-from app.schemas.assets import AssetCreate, AssetRead, _Blank, _Clean
+from app.schemas.assets import AssetCreate, AssetRead, _Blank, _Clean, geometry_checked
 from app.vocabularies import PUBLIC_KINDS
 
 # What residents may suggest: everything but people, whose records need a connector and consent.
@@ -76,9 +76,14 @@ class _SuggestionFields(BaseModel):
     def to_asset(self) -> AssetCreate:
         """The suggestion as a pending asset to create (AssetCreate's rules all apply)."""
         values = self.model_dump(mode="json", exclude={"note"}, exclude_unset=True)
-        return AssetCreate.model_validate(
-            {**values, "kind": self.kind, "status": "pending", "source": SUGGESTION_SOURCE}
-        )
+        # The area was checked as this suggestion's own field: not again (it costs most).
+        token = geometry_checked.set(True)
+        try:
+            return AssetCreate.model_validate(
+                {**values, "kind": self.kind, "status": "pending", "source": SUGGESTION_SOURCE}
+            )
+        finally:
+            geometry_checked.reset(token)
 
     @model_validator(mode="after")
     def _valid_asset(self) -> "_SuggestionFields":
@@ -141,7 +146,12 @@ class ReportDecision(BaseModel):
 class Received(BaseModel):
     """A suggestion or report as received: waiting for a connector."""
 
-    id: int
+    receipt: str = Field(
+        description="A reference for this suggestion or report (a keyed hash of it)"
+    )
+    id: int | None = Field(
+        None, description="The record's id: only to a signed-in caller (see My contributions)"
+    )
     status: str
     message: str
 

@@ -1,10 +1,11 @@
 """People: consent records in, and counts out (never names, contacts or points)."""
 
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from app.schemas.schedules import refuse_numbers
 from app.vocabularies import RECORDED_CONSENT_METHODS
 
 ConsentMethod = Literal[RECORDED_CONSENT_METHODS]  # type: ignore[valid-type]
@@ -21,7 +22,9 @@ class ConsentIn(BaseModel):
     notice_version: str = Field(
         min_length=1, max_length=40, description="version of the privacy notice they were shown"
     )
-    expires_at: AwareDatetime = Field(description="when it lapses (at most 3 years ahead)")
+    expires_at: Annotated[AwareDatetime, BeforeValidator(refuse_numbers)] = Field(
+        description="when it lapses (at most 3 years ahead)"
+    )
 
     @field_validator("expires_at")
     @classmethod

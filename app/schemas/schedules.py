@@ -25,6 +25,26 @@ Day = Literal[DAYS]  # type: ignore[valid-type]
 CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+def refuse_numbers(value: Any) -> Any:
+    """Before a date, time or date-time: a number is refused (pydantic would read it as
+    seconds, e.g. 5 as 00:00:05 or a day in 1970), so only the text forms are accepted."""
+    if isinstance(value, int | float):
+        raise ValueError("give it as text (ISO 8601, e.g. 09:30 or 2026-12-24), not a number")
+    return value
+
+
+def refuse_non_integers(value: Any) -> Any:
+    """Before a whole number: only a JSON integer (not true, 2.0 or "2")."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("give a whole number")
+    return value
+
+
+# A date or time given as text (or as a date or time object, from Python callers).
+Date = Annotated[date, BeforeValidator(refuse_numbers)]
+Time = Annotated[time, BeforeValidator(refuse_numbers)]
+
+
 def _blank_to_none(value: Any) -> Any:
     if isinstance(value, str):
         value = value.strip()
@@ -37,8 +57,8 @@ class Closure(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    closed_from: date
-    closed_to: date
+    closed_from: Date
+    closed_to: Date
 
     @field_validator("closed_to")
     @classmethod
@@ -74,13 +94,16 @@ class OpeningHours(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     day: Day
-    opens: time
-    closes: time
-    every_weeks: Annotated[int, Field(ge=1, le=52)] = 1
-    starting: Annotated[date | None, Field(validate_default=True)] = None
-    week_of_month: Literal[1, 2, 3, 4, -1] | None = None
-    valid_from: date | None = None
-    valid_to: date | None = None
+    opens: Time
+    closes: Time
+    every_weeks: Annotated[int, Field(ge=1, le=52), BeforeValidator(refuse_non_integers)] = 1
+    starting: Annotated[Date | None, Field(validate_default=True)] = None
+    week_of_month: Annotated[
+        Literal[1, 2, 3, 4, -1] | None,
+        BeforeValidator(lambda v: v if v is None else refuse_non_integers(v)),
+    ] = None
+    valid_from: Date | None = None
+    valid_to: Date | None = None
     closures: Annotated[list[Closure], Field(max_length=50)] = []
     note_en: ScheduleNote = None
     note_cy: ScheduleNote = None

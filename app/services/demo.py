@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Asset, AssetTheme
+from app.paths import DATA_DIR
 from app.services.assets.visibility import ANONYMOUS, visible_assets
 from app.services.coproduction.demo import DemoResidentsReport, load_demo_residents
 from app.services.imports.areas import AreaImportReport, import_areas
@@ -25,9 +26,8 @@ from app.services.needs.areas import AreaFields
 from app.services.needs.indicators import IndicatorImportReport, import_indicators
 from app.services.needs.postcodes import PostcodeImportReport, import_postcodes
 from app.services.people.demo import DemoPeopleReport, load_demo_people
-from app.settings import PROJECT_DIR
 
-DEMO_DIR = PROJECT_DIR / "data" / "demo"
+DEMO_DIR = DATA_DIR / "demo"
 DEMO_ASSETS = DEMO_DIR / "aberllyn_assets.csv"
 DEMO_AREAS = DEMO_DIR / "aberllyn_areas.geojson"
 DEMO_CENTROIDS = DEMO_DIR / "aberllyn_centroids.geojson"
@@ -68,11 +68,11 @@ AUTHORITY_LEVEL = "local_authority"
 AUTHORITY_FILE = "local_authority_boundary.geojson"
 AUTHORITY_FIELDS = AreaFields(code="lad_code", name_en="lad_name", name_cy="lad_name_cy")
 WIMD_FILE = "wimd2019_lsoa11.csv"
-WIMD_META = PROJECT_DIR / "data" / "indicators" / "wimd2019.json"
+WIMD_META = DATA_DIR / "indicators" / "wimd2019.json"
 POSTCODE_FILE = "postcodes.csv"
 AREA_CODE_COLUMN = "lsoa11cd"
 ASSET_FILE = "assets.geojson"
-AREA_MAPPING = PROJECT_DIR / "data" / "mappings" / "wales_public_services.json"
+AREA_MAPPING = DATA_DIR / "mappings" / "wales_public_services.json"
 AREA_DIR_FILES = (AREA_FILE, CENTROID_FILE, WIMD_FILE, POSTCODE_FILE, ASSET_FILE)
 # A gazetteer, when the folder has one (the first found): an OS Open Names data file cut to
 # the area, or GeoJSON points with name / name_cy (`assetmap import places`).

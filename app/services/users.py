@@ -7,6 +7,9 @@ copy of the database does not let anyone sign in.
 import hashlib
 import hmac
 import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from app.models import ROLES, Area, Credential, User, UserArea
 from app.models.base import utcnow
 from app.schemas.users import MIN_PASSWORD, UserCreate
@@ -356,14 +359,44 @@ def user_for_secret(session: Session, *, key: str, secret: str, kind: str) -> Us
     return user
 
 
-def authenticate(session: Session, *, email: str, password: str) -> User | None:
+class PasswordChecks:
+    """How many argon2 checks (64 MiB and ~0.1 s of CPU each) one process runs at once: a
+    burst of sign-ins queues here instead of taking the memory and every thread."""
+
+    # How long a sign-in waits for its turn before it is refused (429).
+    WAIT_SECONDS = 5.0
+
+    def __init__(self, at_once: int) -> None:
+        self.at_once = at_once
+        self._slots = threading.BoundedSemaphore(at_once)
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Wait for a free slot (TooManyRequests after WAIT_SECONDS) and hold it."""
+        if not self._slots.acquire(timeout=self.WAIT_SECONDS):
+            raise TooManyRequests("too many sign-ins at once; try again in a moment", 2)
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+
+# For callers without the app's own (commands); the app's follows ASSETMAP_PASSWORD_CHECKS.
+PASSWORD_CHECKS = PasswordChecks(2)
+
+
+def authenticate(
+    session: Session, *, email: str, password: str, checks: PasswordChecks = PASSWORD_CHECKS
+) -> User | None:
     """The user whose email and password these are, or None (same cost either way)."""
-    user = session.scalar(select(User).where(User.email == normalise_email(email)))
-    stored = user.password_hash if user is not None and user.active else None
-    try:
-        HASHER.verify(stored or _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        return None
+    # The turn first: a sign-in waiting for one holds no database connection either.
+    with checks.turn():
+        user = session.scalar(select(User).where(User.email == normalise_email(email)))
+        stored = user.password_hash if user is not None and user.active else None
+        try:
+            HASHER.verify(stored or _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            return None
     if user is None or stored is None:
         return None
     if HASHER.check_needs_rehash(stored):

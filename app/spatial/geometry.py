@@ -5,6 +5,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import shapely
 from geoalchemy2 import WKBElement
 from pyproj import Transformer
@@ -52,19 +53,40 @@ def geometry_from_db(value: Any) -> Any:
     return shapely.from_wkb(bytes(data) if not isinstance(data, str) else data)
 
 
+def _polygon(rings: list[Any]) -> Polygon:
+    shell, *holes = (np.asarray(ring, dtype=np.float64) for ring in rings)
+    return shapely.polygons(shell, holes=holes or None)
+
+
+def _polygonal(geometry: dict[str, Any]) -> BaseGeometry:
+    """A GeoJSON Polygon or MultiPolygon as shapely reads it, built from arrays (several times
+    faster than shapely.geometry.shape for an area of thousands of positions)."""
+    coordinates = geometry["coordinates"]
+    if geometry["type"] == "Polygon":
+        return _polygon(coordinates)
+    return shapely.multipolygons([_polygon(rings) for rings in coordinates])
+
+
 def multipolygon_from_geojson(geometry: dict[str, Any]) -> MultiPolygon:
     """A valid WGS84 MultiPolygon from a GeoJSON Polygon/MultiPolygon; ValueError says why not."""
     if geometry.get("type") not in ("Polygon", "MultiPolygon"):
         raise ValueError("must be a GeoJSON Polygon or MultiPolygon")
     try:
-        geom = shape(geometry)
-    except (ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
-        raise ValueError(f"not a readable polygon: {exc}") from exc
+        geom = _polygonal(geometry)
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError, shapely.GEOSException):
+        try:  # shapely's own reading says best what is wrong
+            geom = shape(geometry)
+        except (ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+            raise ValueError(f"not a readable polygon: {exc}") from exc
     coords = shapely.get_coordinates(geom)
     if coords.size == 0:
         raise ValueError("polygon is empty")
-    for lon, lat in coords:
-        check_lon_lat(float(lon), float(lat))
+    lons, lats = coords[:, 0], coords[:, 1]
+    # Vectorised (an area may have thousands of positions); the first bad one says why.
+    bad = ~(np.isfinite(lons) & np.isfinite(lats) & (np.abs(lons) <= 180) & (np.abs(lats) <= 90))
+    if bad.any():
+        first = int(np.argmax(bad))
+        check_lon_lat(float(lons[first]), float(lats[first]))
     if not geom.is_valid:
         raise ValueError(f"invalid polygon: {shapely.is_valid_reason(geom)}")
     if isinstance(geom, Polygon):

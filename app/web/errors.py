@@ -22,6 +22,7 @@ from app.web.templating import render_page
 DATA_PREFIXES = (
     "/api/",
     "/ogc",
+    "/cy/ogc",
     "/openreferral",
     "/cy/openreferral",
     "/static/",

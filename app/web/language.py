@@ -6,8 +6,9 @@ carries it (English page -> /cy/x?lang=cy, Welsh page -> /x?lang=en), so the cho
 while plain /cy/ pages stay cookie-free (cacheable, and the same for every visitor).
 """
 
+import re
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Request, Response
 
@@ -16,6 +17,7 @@ from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, from_accept_language
 LANG_COOKIE = "assetmap_lang"
 WELSH_PREFIX = "/cy"
 COOKIE_MAX_AGE = 365 * 24 * 3600
+_PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")
 
 
 @dataclass(frozen=True)
@@ -47,12 +49,31 @@ def localised(path: str, lang: str) -> str:
     return WELSH_PREFIX + path if lang == "cy" else path
 
 
+def twin_path(request: Request, language: PageLanguage) -> str:
+    """This page's path without /cy, built from the route that matched (its template, the
+    values quoted), never copied from the URL: `/cy//evil.example` must not become a link to
+    `//evil.example`. With no route (a 404), the path if it is plainly one of ours, else '/'."""
+    template = getattr(request.scope.get("route"), "path", None)
+    if isinstance(template, str) and template.startswith("/"):
+        welsh = template == WELSH_PREFIX or template.startswith(WELSH_PREFIX + "/")
+        bare = template.removeprefix(WELSH_PREFIX) if welsh else template
+        params = request.path_params
+        path = _PARAMETER.sub(lambda m: quote(str(params.get(m.group(1), "")), safe=""), bare)
+        return path if path.startswith("/") else "/" + path
+    path = language.path
+    if path.startswith(("//", "/\\")) or any(c in path for c in "\\\r\n\t"):
+        return "/"
+    return path
+
+
 def twin_url(request: Request, language: PageLanguage) -> str:
     """This page in the other language, with the same query and `lang` (the switch is a choice
     to remember; plain /x may be Welsh by cookie or browser, so English needs it anyway)."""
     other = "en" if language.lang == "cy" else "cy"
     query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
-    return localised(language.path, other) + "?" + urlencode([("lang", other), *query])
+    return (
+        localised(twin_path(request, language), other) + "?" + urlencode([("lang", other), *query])
+    )
 
 
 def remember(request: Request, response: Response, language: PageLanguage) -> None:

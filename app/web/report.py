@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.http.access import Public
 from app.http.deps import MAX_ID, SessionDep
-from app.http.rate_limits import limit_anonymous_writes
+from app.http.write_routes import AnonymousWriteRoute
 from app.i18n import translations
 from app.schemas.assets import AssetRecord
 from app.schemas.moderation import ReportCreate
@@ -95,7 +95,7 @@ def report_page(
     return _show(request, viewer, record, form)
 
 
-@page("/assets/{asset_id}/report", methods=("POST",))
+@page("/assets/{asset_id}/report", methods=("POST",), route_class_override=AnonymousWriteRoute)
 def report(
     request: Request, asset_id: AssetId, session: SessionDep, viewer: Public, fields: FieldsDep
 ) -> Response:
@@ -107,7 +107,6 @@ def report(
     data = form.validate(ReportCreate, form.values)
     if data is None:
         return _show(request, viewer, record, form)
-    limit_anonymous_writes(request, viewer)
     moderation.report(session, viewer=viewer, asset_id=asset_id, data=data)
     session.commit()
     return see_other(f"/assets/{asset_id}/report/thank-you", lang)

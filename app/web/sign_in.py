@@ -19,6 +19,8 @@ from app.web.templating import render_page
 
 router = PageRouter()
 page = router.page
+# A wait this short is said in seconds (an account's back-off after failures from anywhere).
+SHORT_WAIT = 120
 
 
 def sign_in_texts(lang: str) -> dict[str, FieldText]:
@@ -82,6 +84,10 @@ def sign_in(
         return _form(request, language, form, next_path=next_path)
     except TooManyRequests as exc:
         message = _("Too many failed attempts. Wait a few minutes, then try again.")
+        if exc.retry_after <= SHORT_WAIT:  # an account's back-off, not an address's limit
+            message = _(
+                "Too many failed attempts for now. Wait %(seconds)d seconds, then try again."
+            ) % {"seconds": exc.retry_after}
         form.refuse("email", message, status=429)
         refused = _form(request, language, form, next_path=next_path)
         refused.headers["Retry-After"] = str(exc.retry_after)

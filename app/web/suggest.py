@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.http.access import Public
 from app.http.deps import SessionDep, SettingsDep
-from app.http.rate_limits import limit_anonymous_writes
+from app.http.write_routes import AnonymousWriteRoute
 from app.i18n import translations
 from app.i18n.labels import kind_labels
 from app.schemas.moderation import SuggestionCreate
@@ -182,7 +182,7 @@ def suggest_form(
     return _show(request, session, settings, viewer, form)
 
 
-@page("/suggest", methods=("POST",))
+@page("/suggest", methods=("POST",), route_class_override=AnonymousWriteRoute)
 def suggest(
     request: Request,
     session: SessionDep,
@@ -197,7 +197,6 @@ def suggest(
     suggestion = parse_suggestion(session, form, lang)
     if suggestion is None:
         return _show(request, session, settings, viewer, form)
-    limit_anonymous_writes(request, viewer)
     moderation.suggest(session, viewer=viewer, data=suggestion)
     session.commit()
     return see_other("/suggest/thank-you", lang)

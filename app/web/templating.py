@@ -53,6 +53,8 @@ def render_page(
             twin_url=twin_url(request, language),
             url=lambda path: localised(path, lang),
             viewer=viewer or ANONYMOUS,
+            # For any inline <script> or <style>: the page CSP allows only those carrying it.
+            csp_nonce=getattr(request.state, "csp_nonce", ""),
             **context,
         )
     )

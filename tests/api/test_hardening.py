@@ -179,8 +179,11 @@ def test_html_gets_the_page_policy_and_a_header_a_route_set_is_kept() -> None:
         page = client.get("/page")
         framable = client.get("/framable")
     assert_hardened(page)
-    assert page.headers["content-security-policy"] == content_security_policy(
-        Settings(database_url=NO_DB), "text/html"
+    sent = page.headers["content-security-policy"]
+    nonce = re.search(r"'nonce-([A-Za-z0-9_-]{22})'", sent)
+    assert nonce is not None
+    assert sent == content_security_policy(
+        Settings(database_url=NO_DB), "text/html", nonce=nonce.group(1)
     )
     assert framable.headers.get_list("x-frame-options") == ["SAMEORIGIN"]
     assert framable.headers["content-security-policy"] == DATA_POLICY
@@ -193,8 +196,9 @@ def test_the_page_policy_allows_local_scripts_only_and_no_other_host() -> None:
     text = content_security_policy(Settings(database_url=NO_DB), "text/html; charset=utf-8")
     directives = {d.split()[0]: d.split()[1:] for d in text.split("; ")}
     assert directives["default-src"] == ["'self'"]
-    assert directives["script-src"] == ["'self'"]
-    assert directives["style-src"] == ["'self'", "'unsafe-inline'"]
+    assert directives["script-src"] == ["'self'", "'nonce-__nonce__'"]  # each response's own
+    assert directives["style-src"] == ["'self'", "'nonce-__nonce__'"]
+    assert "'unsafe-inline'" not in text
     assert directives["img-src"] == ["'self'", "data:"]
     assert directives["object-src"] == ["'none'"]
     assert directives["frame-ancestors"] == ["'none'"]

@@ -369,7 +369,7 @@ def test_unknown_parameters_are_400_with_an_ogc_exception(
         ({"themes": "dragons"}, "themes"),
         ({"datetime": "last tuesday"}, "datetime"),
         ({"datetime": "../.."}, "datetime"),
-        ({"f": "html"}, "f"),
+        ({"f": "xml"}, "f"),  # html is a page (tests/api/test_ogc_html.py)
     ],
 )
 def test_items_reject_bad_values_with_400_naming_the_field(

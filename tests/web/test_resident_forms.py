@@ -298,7 +298,6 @@ def test_anonymous_suggestions_are_rate_limited_like_the_api(
 ) -> None:
     limited = settings.model_copy(update={"anonymous_write_limit": "2/hour"})
     with TestClient(create_app(limited)) as client:
-        assert client.post("/suggest", data=_suggestion(kind="")).status_code == 422  # not counted
         for _ in range(2):
             ok = client.post("/suggest", data=_suggestion(), follow_redirects=False)
             assert ok.status_code == 303

@@ -165,10 +165,13 @@ CachedPoints = tuple[Version, NDArray[np.float64], NDArray[np.float64]]
 class PointCache:
     """The points of the public assets, per (kinds, themes), kept by one app process.
 
-    An entry holds while the assets table has the same version: its row count, newest id
-    and latest change (every write path sets `updated_at`; deletes change the count). One
-    cheap aggregate per request then replaces reading 100k geometries; several app processes
-    each keep their own, all checked against the one database.
+    An entry holds while the assets table has the same version: its row count, newest id,
+    latest change and the sum of the records' versions (every write path sets `updated_at`
+    and bumps `version`; deletes change the count). One cheap aggregate per request then
+    replaces reading 100k geometries. Several app processes (replicas) each keep their own,
+    all checked against the one database in the request's own transaction, so a change made
+    through any replica shows on every map at once (tests/replicas); the sum of versions
+    keeps that true when a replica's clock is behind another's (`updated_at` no newest).
     """
 
     size: int = 16
@@ -181,7 +184,12 @@ class PointCache:
         """(lon, lat) arrays of the published public assets of these kinds and themes."""
         version = tuple(
             session.execute(
-                select(func.count(), func.max(Asset.id), func.max(Asset.updated_at))
+                select(
+                    func.count(),
+                    func.max(Asset.id),
+                    func.max(Asset.updated_at),
+                    func.coalesce(func.sum(Asset.version), 0),
+                )
             ).one()
         )
         key = (kinds, themes)

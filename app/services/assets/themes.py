@@ -7,12 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Theme, ThemeRelation
+from app.paths import DATA_DIR
 from app.schemas.assets import fold
 from app.schemas.codes import theme_code_problem
-from app.settings import PROJECT_DIR
 
-THEMES_CSV = PROJECT_DIR / "data" / "themes.csv"
-RELATIONS_CSV = PROJECT_DIR / "data" / "theme_relations.csv"
+THEMES_CSV = DATA_DIR / "themes.csv"
+RELATIONS_CSV = DATA_DIR / "theme_relations.csv"
 
 
 def list_themes(session: Session) -> list[Theme]:

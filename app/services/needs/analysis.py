@@ -13,8 +13,8 @@ from app.errors import InvalidInput, NotFound
 from app.models import LEVELS, Area, AssetArea, AssetTheme, Indicator, IndicatorValue, Theme
 from app.services.assets.nearby import near_counts
 from app.services.needs.indicators import need_percentiles
+from app.services.needs.shapes import area_shapes
 from app.spatial import backend_of
-from app.spatial.geometry import geometry_from_db
 
 GEOD = Geod(ellps="WGS84")
 CATEGORIES = ("priority", "strength", "well_served", "low_need")
@@ -188,8 +188,6 @@ def gap_analysis(
         Area.population,
         IndicatorValue.value,
     ]
-    if with_geometry:
-        columns.append(Area.geom)
     areas = session.execute(
         select(*columns)
         .join(IndicatorValue, IndicatorValue.area_id == Area.id)
@@ -201,6 +199,7 @@ def gap_analysis(
     )
     in_area = counts_in_areas(session, level=p.level, theme=p.theme)
     within = counts_within(session, level=p.level, theme=p.theme, distance_m=p.distance_m)
+    shapes = area_shapes(session, (a.id for a in areas)) if with_geometry else {}
     rows = []
     for a in areas:
         count = in_area.get(a.id, 0)
@@ -218,7 +217,7 @@ def gap_analysis(
             "category": category(percentiles[a.id], near, p),
         }
         if with_geometry:
-            row["geometry"] = geometry_from_db(a.geom)
+            row["geometry"] = shapes.get(a.id)
         rows.append(row)
     if p.reported_gaps_weight > 0:
         supports = gap_supports(session, theme=p.theme, level=p.level)
@@ -251,12 +250,11 @@ def coverage(
     if level not in LEVELS:
         raise InvalidInput(("query", "level"), f"unknown level; one of {', '.join(LEVELS)}")
     columns = [Area.id, Area.code, Area.name_en, Area.name_cy, Area.population]
-    if with_geometry:
-        columns.append(Area.geom)
     areas = session.execute(select(*columns).where(Area.level == level).order_by(Area.code)).all()
     if not areas:
         raise NotFound(f"no {level} areas have been imported")
     within = counts_within(session, level=level, theme=theme, distance_m=distance_m)
+    shapes = area_shapes(session, (a.id for a in areas)) if with_geometry else {}
     rows = []
     for a in areas:
         row = {
@@ -268,7 +266,7 @@ def coverage(
             "covered": within.get(a.id, 0) > 0,
         }
         if with_geometry:
-            row["geometry"] = geometry_from_db(a.geom)
+            row["geometry"] = shapes.get(a.id)
         rows.append(row)
     counted = [r for r in rows if r["population"] is not None]
     total = sum(r["population"] for r in counted)

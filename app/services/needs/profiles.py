@@ -28,15 +28,18 @@ NEAREST_RADII_M = (1_000.0, 5_000.0, 25_000.0, 100_000.0)
 
 
 def _indicators(session: Session, area: Area) -> list[dict[str, Any]]:
+    # Every indicator's values over the area's level in one query, grouped here (a query per
+    # indicator cost more than the rest of the profile).
+    of_level: dict[str, dict[int, float]] = {}
+    for code, area_id, value in session.execute(
+        select(IndicatorValue.indicator_code, IndicatorValue.area_id, IndicatorValue.value)
+        .join(Area, Area.id == IndicatorValue.area_id)
+        .where(Area.level == area.level)
+    ):
+        of_level.setdefault(code, {})[area_id] = value
     rows = []
     for indicator in session.scalars(select(Indicator).order_by(Indicator.code)):
-        values = dict(
-            session.execute(
-                select(IndicatorValue.area_id, IndicatorValue.value)
-                .join(Area, Area.id == IndicatorValue.area_id)
-                .where(IndicatorValue.indicator_code == indicator.code, Area.level == area.level)
-            ).all()
-        )
+        values = of_level.get(indicator.code, {})
         if area.id not in values:
             continue
         percentile = need_percentiles(values, higher_is_more_need=indicator.higher_is_more_need)[

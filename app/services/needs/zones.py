@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from app.models import Area, Indicator, IndicatorValue
 from app.services.needs.indicators import national_decile, need_percentiles, ranked_among
+from app.services.needs.shapes import area_shapes
 from app.spatial import backend_of
-from app.spatial.geometry import geometry_from_db
 
 # The code of the local authority made from the union of the small areas held.
 UNION_CODE = "all-areas"
@@ -78,7 +78,6 @@ def zones(
             backend.x(Area.centroid),
             backend.y(Area.centroid),
             IndicatorValue.value,
-            Area.geom,
         )
         .join(IndicatorValue, IndicatorValue.area_id == Area.id)
         .where(Area.level == base, IndicatorValue.indicator_code == indicator.code)
@@ -87,15 +86,19 @@ def zones(
     if not small:
         return []
     held = session.execute(
-        select(Area.code, Area.name_en, Area.name_cy, Area.population, Area.geom)
+        select(Area.id, Area.code, Area.name_en, Area.name_cy, Area.population)
         .where(Area.level == level)
         .order_by(Area.code)
     ).all()
-    big: list[tuple[str, str | None, str | None, int | None]] = [tuple(b[:4]) for b in held]
-    shapes = [geometry_from_db(b.geom) for b in held]
+    big: list[tuple[str, str | None, str | None, int | None]] = [
+        (b.code, b.name_en, b.name_cy, b.population) for b in held
+    ]
+    by_id = area_shapes(session, (b.id for b in held))
+    shapes = [by_id[b.id] for b in held]
     if not big and level == UNION_LEVEL:
         big = [(UNION_CODE, None, None, None)]
-        shapes = [shapely.union_all([geometry_from_db(s.geom) for s in small])]
+        parts = area_shapes(session, (s.id for s in small))
+        shapes = [shapely.union_all([parts[s.id] for s in small])]
         owners: list[int | None] = [0] * len(small)
     else:
         owners = _owners(small, [b[0] for b in big], shapes)

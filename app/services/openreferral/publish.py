@@ -482,3 +482,16 @@ def paged(items: list[dict[str, Any]], page: int, per_page: int) -> dict[str, An
     return page_document(
         Found([], len(items)), ServiceQuery(page=page, per_page=per_page), contents
     )
+
+
+def every_service(session: Session, lang: str = "en") -> list[dict[str, Any]]:
+    """Every published public asset as a fully nested service (what /services/{id} answers),
+    for an export."""
+    names = names_by_code(session, lang)
+    documents, page = [], 1
+    while True:
+        found = find(session, ServiceQuery(page=page, per_page=MAX_PER_PAGE), names)
+        documents += [service_document(record, lang, names) for record in found.records]
+        if page * MAX_PER_PAGE >= found.total or not found.records:
+            return documents
+        page += 1

@@ -1,8 +1,10 @@
 """Reading Open Referral UK: services from another directory's API or from files become assets.
 
 A source is an ORUK API base URL (its `/services` pages are walked and each `/services/{id}`
-fetched, fully nested) or a JSON file or folder of them (a fully nested service, a page of
-them, or a list). Each service becomes one asset in assetmap's own columns and the whole lot
+fetched, fully nested), a JSON file or folder of them (a fully nested service, a page of
+them, or a list), or the profile's CSV data package (package.py assembles its tables into
+nested services; a service naming a row the package lacks is skipped).
+Each service becomes one asset in assetmap's own columns and the whole lot
 goes through the asset import (app/services/imports/assets.py): matched by source + the ORUK
 service id, so importing again changes nothing, and all or nothing.
 
@@ -30,15 +32,15 @@ from sqlalchemy.orm import Session
 
 from app.i18n.schedules import schedule_words
 from app.models import Theme
+from app.paths import DATA_DIR
 from app.schemas.assets import normalise_postcode
 from app.services.assets.themes import list_themes
 from app.services.imports.assets import ImportOptions, ImportReport, import_assets
+from app.services.openreferral.package import DATAPACKAGE, PackageError, read_package
 from app.services.openreferral.publish import BYDAY, oruk_id
 from app.vocabularies import ACCESSIBILITY, DAYS, PUBLIC_KINDS
 
-DEFAULT_MAPPING = (
-    Path(__file__).resolve().parents[3] / "data" / "mappings" / "openreferral_terms.json"
-)
+DEFAULT_MAPPING = DATA_DIR / "mappings" / "openreferral_terms.json"
 PER_PAGE = 100
 MAX_BYTES = 20 * 1024 * 1024
 TIMEOUT = 30
@@ -151,6 +153,28 @@ def harvest_path(path: Path) -> list[tuple[dict[str, Any], dict[str, Any] | None
             if isinstance(item, dict) and "name" in item and "status" in item:
                 found.append((item, None))
     return found
+
+
+def is_package(path: Path) -> bool:
+    """Whether a path is the profile's CSV data package (its folder or its datapackage.json)."""
+    if path.is_dir():
+        return any((path / name).is_file() for name in (DATAPACKAGE, "services.csv", "service.csv"))
+    return path.name == DATAPACKAGE
+
+
+def harvest_package(
+    path: Path,
+) -> tuple[list[tuple[dict[str, Any], dict[str, Any] | None]], list[Skipped], list[str]]:
+    """The services of a CSV data package; those naming a row it lacks, skipped; notes."""
+    try:
+        package = read_package(path)
+    except PackageError as exc:
+        raise OrukSourceError(str(exc)) from None
+    skipped = [
+        Skipped(str(row.get("id")), str(row.get("name") or ""), reason)
+        for row, reason in package.missing
+    ]
+    return [(service, None) for service in package.services], skipped, package.notes
 
 
 # ---- taxonomy terms -> themes -------------------------------------------------------------------
@@ -438,6 +462,7 @@ def import_openreferral(
     """Read every service of `source` (URL, file or folder) and import those that can be held
     (flushed, not committed: the caller commits when the report is ok and not a dry run)."""
     is_url = urllib.parse.urlsplit(source).scheme in ("http", "https")
+    package = None
     if is_url:
         services = list(harvest_url(source, welsh=welsh, progress=progress))
         name = source_name or urllib.parse.urlsplit(source).netloc
@@ -445,9 +470,17 @@ def import_openreferral(
         path = Path(source)
         if not path.exists():
             raise OrukSourceError(f"no such file or folder: {source}")
-        services = harvest_path(path)
+        package = harvest_package(path) if is_package(path) else None
+        services = harvest_path(path) if package is None else package[0]
         name = source_name or "openreferral"
+        for done in range(1, len(services) + 1):
+            if progress is not None:
+                progress(done, len(services))
     report = OrukImportReport(source=source, services=len(services))
+    if package is not None:
+        report.services += len(package[1])
+        report.skipped += package[1]
+        report.notes += package[2]
     terms = load_term_mapping(mapping)
     themes = list_themes(session)
     features = []

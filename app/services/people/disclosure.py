@@ -25,6 +25,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -106,10 +108,44 @@ class _Tally:
     key_sum: int = 0
 
 
+@dataclass(frozen=True)
+class _LevelArea:
+    id: int
+    code: str
+    geom: Any  # WKB from the database
+
+
+def _area_of_squares(
+    areas: list[_LevelArea], squares: list[tuple[float, float]]
+) -> list[int | None]:
+    """For each square's centre, the area holding it: the one with the lowest code where
+    several do (a centre on a shared edge), as app/services/needs/areas.py places assets."""
+    if not squares or not areas:
+        return [None] * len(squares)
+    shapes = [geometry_from_db(a.geom) for a in areas]
+    tree = shapely.STRtree(shapes)
+    points = shapely.points(np.array(squares, dtype=np.float64))
+    square_index, area_index = tree.query(points, predicate="intersects")
+    best: list[_LevelArea | None] = [None] * len(squares)
+    for i, a in zip(square_index.tolist(), area_index.tolist(), strict=True):
+        held = best[i]
+        if held is None or areas[a].code < held.code:
+            best[i] = areas[a]
+    return [None if area is None else area.id for area in best]
+
+
 def _tallies(
-    session: Session, *, level: str, themes: tuple[str, ...], bbox: BBox | None
+    session: Session,
+    *,
+    themes: tuple[str, ...],
+    bbox: BBox | None,
+    areas: list[_LevelArea],
 ) -> dict[tuple[int, str], _Tally]:
-    """True counts and key sums per (area id, theme): private to this module."""
+    """True counts and key sums per (area id, theme): private to this module.
+
+    One query for the people, whatever their number: each distinct square's centre is placed
+    among `areas` (every area of the level that may hold one) in memory, not by a query each.
+    """
     backend = backend_of(session)
     stmt = (
         select(
@@ -135,13 +171,12 @@ def _tallies(
                 "public_locations", PublicLocation.location, PublicLocation.asset_id, bbox
             )
         )
-    area_of_square: dict[tuple[float, float], int | None] = {}
+    rows = session.execute(stmt).all()
+    squares = list(dict.fromkeys((x, y) for _id, x, y, _key, _theme in rows))
+    area_of_square = dict(zip(squares, _area_of_squares(areas, squares), strict=True))
     tallies: dict[tuple[int, str], _Tally] = {}
-    for _id, x, y, key, theme in session.execute(stmt):
-        square = (x, y)
-        if square not in area_of_square:
-            area_of_square[square] = areas_covering(session, x, y).get(level)
-        area_id = area_of_square[square]
+    for _id, x, y, key, theme in rows:
+        area_id = area_of_square[(x, y)]
         if area_id is None:
             continue
         tally = tallies.setdefault((area_id, theme), _Tally())
@@ -183,9 +218,20 @@ def _counts(
         return []
     theme_codes = _theme_codes(session, themes)
     bbox = None
+    level_areas = [_LevelArea(a.id, a.code, a.geom) for a in areas]
     if codes:  # only people inside the areas' bounds can be counted in them
         bbox = bounds_of([geometry_from_db(a.geom) for a in areas])
-    tallies = _tallies(session, level=level, themes=tuple(theme_codes), bbox=bbox)
+        # A neighbour with a lower code takes a square on the shared edge: it competes too.
+        level_areas = [
+            _LevelArea(*row)
+            for row in session.execute(
+                select(Area.id, Area.code, Area.geom).where(
+                    Area.level == level,
+                    backend_of(session).in_bbox("areas", Area.geom, Area.id, bbox),
+                )
+            )
+        ]
+    tallies = _tallies(session, themes=tuple(theme_codes), bbox=bbox, areas=level_areas)
     empty = _Tally()
     return [
         PeopleCount(

@@ -33,8 +33,9 @@ from app.models import (
     Report,
 )
 from app.models.base import utcnow
+from app.paths import STATE_DIR
 from app.services import audit
-from app.settings import PROJECT_DIR, Settings
+from app.settings import Settings
 from app.spatial.geometry import geojson, geometry_from_db
 
 EXPORT_FORMAT = "assetmap-person-export"
@@ -244,9 +245,9 @@ def ledger_path(settings: Settings) -> Path:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             return Path(f"{url.database}.erasures.jsonl")
-        return PROJECT_DIR / "data" / "erasures-memory.jsonl"
+        return STATE_DIR / "erasures-memory.jsonl"
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{url.host or 'local'}-{url.database}")
-    return PROJECT_DIR / "data" / f"erasures-{name}.jsonl"
+    return STATE_DIR / f"erasures-{name}.jsonl"
 
 
 def append_to_ledger(path: Path, tombstones: Iterable[Tombstone | Erasure]) -> int:
