@@ -10,7 +10,8 @@ ever talks to servers it starts itself on 127.0.0.1, for a bounded time.
 Each backend gets a fresh database loaded with a real area (`assetmap demo --area-dir`, default
 ../shared/data/cardiff). SpatiaLite is served by one process; PostGIS by `--replicas` processes
 (default 3) on one database, the clients spread over them round robin (as a load balancer would).
-Every client sends one request at a time, drawn from the mix below, until the time is up.
+Every client sends one request at a time, drawn from the mix below, until the time is up; after
+a 503 it waits as long as its Retry-After asks, as a person (or a polite client) would.
 """
 
 import argparse
@@ -167,6 +168,8 @@ async def _client(
             outcome.statuses[status] += 1
             if status == "503":
                 outcome.shed_ms.append(elapsed)
+                # As a person (or a polite client) would: wait as long as the answer asks.
+                await asyncio.sleep(float(response.headers.get("retry-after", "1")))
             else:
                 outcome.accepted_ms.append(elapsed)
                 outcome.by_kind.setdefault(name, []).append(elapsed)
