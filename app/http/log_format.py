@@ -7,6 +7,8 @@ status, duration_ms and request_id: nothing a person typed or a place they asked
 
 from typing import Any
 
+from pythonjsonlogger.core import RESERVED_ATTRS
+
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 LOG_CONFIG: dict[str, Any] = {
@@ -18,6 +20,8 @@ LOG_CONFIG: dict[str, Any] = {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": JSON_FIELDS,
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            # uvicorn adds its message again with terminal colour codes: not for a log file.
+            "reserved_attrs": [*RESERVED_ATTRS, "color_message"],
         }
     },
     "handlers": {
