@@ -86,9 +86,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             job.start()
         # Everything made at start-up (modules, routes, templates, schemas) lives as long as the
         # process: out of the collector's view, a full collection no longer walks it, which
-        # took 70-130 ms pauses in one request of eight (issue 17's measurements).
-        gc.collect()
-        gc.freeze()
+        # took 70-130 ms pauses in one request of eight (issue 17's measurements). Not in a
+        # process that makes many apps (the tests): what is frozen is never collected.
+        if settings.gc_freeze:
+            gc.collect()
+            gc.freeze()
         yield
         for job in jobs:
             await job.stop()

@@ -149,6 +149,11 @@ class Settings(BaseSettings):
         SecretStr(DEV_SECRET_KEY),
         description="HMAC key for token hashes; production needs a random one of 32+ characters.",
     )
+    gc_freeze: bool = Field(
+        True,
+        description="After start-up, take what the process made so far out of the cyclic "
+        "garbage collector's view (gc.freeze): no long collection pauses in requests.",
+    )
     docs: bool | None = Field(
         None,
         description="Serve /docs, /redoc and /openapi.json; unset means on unless env=production.",

@@ -64,6 +64,9 @@ os.environ["ASSETMAP_BASEMAP"] = "none"
 # Nor does each test app poll the outbox in the background: the email tests start the worker
 # (or call its delivery) themselves, against a real SMTP server on 127.0.0.1.
 os.environ["ASSETMAP_MAIL_EVERY_SECONDS"] = "0"
+# One process makes thousands of apps here: frozen, each would stay (with its open database
+# files) until the end, so the garbage collector keeps its usual view.
+os.environ["ASSETMAP_GC_FREEZE"] = "false"
 
 
 def unavailable(reason: str) -> None:

@@ -3,6 +3,7 @@ Retry-After (JSON for the API, a translated page for pages), logs one line per o
 of a traceback per request, and recovers by itself when the database is back."""
 
 import contextlib
+import gc
 import logging
 import socket
 import threading
@@ -270,6 +271,7 @@ def test_a_locked_spatialite_file_answers_503_and_recovers(
         # lock, so the idle ones of the app and the test are closed first).
         client.app.state.engine.dispose()  # type: ignore[attr-defined]
         db.dispose()
+        gc.collect()  # and those of earlier tests' apps that only a collection would close
         locker = sqlite.connect(path, isolation_level=None)
         locker.execute("PRAGMA locking_mode=EXCLUSIVE")
         locker.execute("BEGIN EXCLUSIVE")
