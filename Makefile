@@ -91,7 +91,7 @@ run: install
 
 # One process per CPU (pytest-xdist); each has its own SpatiaLite file and PostGIS database.
 test: install
-	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --durations=30 $(PYTEST_ARGS)
 
 FAST_LANE := not browser and not fuzz and not real_data and not postgis and not slow
 test-fast: install

@@ -234,7 +234,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONBody({"detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
 
 
-async def _database_error(request: Request, exc: Exception) -> Response:
+async def database_error(request: Request, exc: Exception) -> Response:
     """A database that is down, stalled or locked: 503 with Retry-After, and one log line per
     outage (app.db.OutageLog) instead of a traceback per request. Other database errors are
     bugs: re-raised, so that they are logged and answered 500 like any other."""
@@ -266,5 +266,5 @@ def add_exception_handlers(app: FastAPI, page_errors: PageErrors | None = None) 
     app.add_exception_handler(AssetmapError, _domain_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(DBAPIError, _database_error)
-    app.add_exception_handler(PoolTimeout, _database_error)
+    app.add_exception_handler(DBAPIError, database_error)
+    app.add_exception_handler(PoolTimeout, database_error)

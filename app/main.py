@@ -26,6 +26,7 @@ from app.api import (
     postcodes,
     suggestions,
     themes,
+    tiles,
 )
 from app.api import contributions as contributions_api
 from app.api import offers as offer_api
@@ -37,6 +38,7 @@ from app.http.body_limit import BodySizeLimit
 from app.http.deps import refuse_nul_characters
 from app.http.proxies import trust_proxies
 from app.http.rate_limits import RateLimits, limit_resident_writes
+from app.http.response_cache import ResponseCache
 from app.http.security import (
     add_security_middleware,
     check_production_settings,
@@ -44,6 +46,7 @@ from app.http.security import (
 )
 from app.http.shedding import LoadShedding
 from app.services.assets.map_layers import PointCache
+from app.services.tiles import TileCache
 from app.settings import Settings, get_settings
 from app.web import account as account_pages
 from app.web import (
@@ -115,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.rate_limits = RateLimits(settings)
     app.state.map_points = PointCache()
+    app.state.tiles = TileCache()
     add_exception_handlers(app, page_errors=web_errors)
     routers = (
         assets,
@@ -133,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         suggestions,
         moderation,
         map_layers,
+        tiles,
         files,
         pages,
         resident,
@@ -165,6 +170,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     for router in openreferral.routers:  # /openreferral and its Welsh twin /cy/openreferral
         app.include_router(router)
+    # Innermost: answers are kept as the routes made them; hits are served inside the shedding.
+    app.add_middleware(
+        ResponseCache,
+        max_bytes=int(settings.response_cache_mb * 1024 * 1024),
+        max_age=settings.response_cache_seconds,
+    )
     # Inside the body limit: a body still arriving holds no place among the concurrent ones.
     app.add_middleware(
         LoadShedding,

@@ -132,6 +132,19 @@ class Settings(BaseSettings):
         description="Seconds a request waits for a place under ASSETMAP_MAX_CONCURRENT_REQUESTS "
         "before it is refused with 503.",
     )
+    response_cache_mb: float = Field(
+        64,
+        ge=0,
+        le=100_000,
+        description="Megabytes of answers to anonymous GET requests each app process keeps while "
+        "the data under them is unchanged (app/http/response_cache.py; 0: off).",
+    )
+    response_cache_seconds: float = Field(
+        300,
+        gt=0,
+        le=86_400,
+        description="Longest time a kept answer is served, even while the data is unchanged.",
+    )
     max_bbox_degrees: float = Field(
         10.0, gt=0, le=360, description="Largest bbox width or height accepted, in degrees."
     )

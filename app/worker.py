@@ -1,5 +1,6 @@
 """The background work of the app, on timers: unpublish people whose consent has lapsed,
-queue the connectors' digests that are due, and send the email that is due.
+queue the connectors' digests that are due, send the email that is due, and fold the data
+version's rows (app/services/changes.py).
 
 Every replica behind a load balancer starts the timers, but one runs each job per interval: a
 run begins only in the process that moves the job's row in `job_runs` on (one UPDATE with the
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.models import JobRun
 from app.models.base import utcnow
+from app.services.changes import compact
 from app.services.mail.digests import send_digests
 from app.services.mail.outbox import deliver_due
 from app.services.mail.senders import sender_for
@@ -40,6 +42,13 @@ def sweep_once(session_factory: Callable[[], Session]) -> int:
         session.commit()
     log.info("consent sweep: %d person-linked records unpublished", len(ids))
     return len(ids)
+
+
+def compact_once(session_factory: Callable[[], Session]) -> None:
+    """Fold data_changes' rows in its own transaction (the data version stays the same)."""
+    with session_factory() as session:
+        compact(session)
+        session.commit()
 
 
 def this_process() -> str:
@@ -133,6 +142,8 @@ def background_jobs(session_factory: Callable[[], Session], settings: Settings) 
     digests_every = settings.digest_every_seconds if settings.mail_every_seconds > 0 else 0
     jobs: list[tuple[str, Callable[[], object], float]] = [
         ("consent sweep", lambda: sweep_once(session_factory), settings.consent_sweep_seconds),
+        # data_changes gains a row per writing transaction on PostgreSQL: fold them as often.
+        ("data version", lambda: compact_once(session_factory), settings.consent_sweep_seconds),
         ("email digests", lambda: send_digests(session_factory, settings), digests_every),
         (
             "email delivery",

@@ -8,9 +8,16 @@ from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session
 
 from app.models import Asset
-from app.services.assets.records import AssetFilters, Near, build_list_query, encode_cursor
+from app.services.assets.records import (
+    AssetFilters,
+    Near,
+    build_list_query,
+    encode_cursor,
+    page_attempts,
+)
 from app.services.assets.visibility import ANONYMOUS, visible_assets
 from app.spatial import BBox
+from sql_floor import feature_collection_statement
 
 SPATIAL_INDEX = "idx_assets_location"
 
@@ -25,6 +32,8 @@ class Case:
     check: Callable[[Any], str | None]
     spatial: bool = False
     notes: list[str] = field(default_factory=list)
+    # The in-database floor: one statement building the whole FeatureCollection (sql_floor.py).
+    sql_floor: list[Select[Any]] = field(default_factory=list)
 
 
 def _expect_returned(expected: int) -> Callable[[Any], str | None]:
@@ -81,8 +90,20 @@ def build_cases(
     session = Session(engine)
 
     def stmt(filters: AssetFilters, limit: int, cursor: str | None = None) -> Select[Any]:
+        # near-me: the attempt that answers this search (PostGIS: the first, KNN candidates;
+        # SpatiaLite: the smallest box its probes find holding the page), as the API runs it.
+        attempt = (
+            page_attempts(session, viewer=ANONYMOUS, filters=filters, limit=limit, cursor=cursor)[0]
+            if filters.near
+            else None
+        )
         return build_list_query(
-            session, viewer=ANONYMOUS, filters=filters, limit=limit, cursor=cursor
+            session,
+            viewer=ANONYMOUS,
+            filters=filters,
+            limit=limit,
+            cursor=cursor,
+            near_attempt=attempt,
         )
 
     box = ",".join(f"{v:.6f}" for v in bbox)
@@ -119,6 +140,9 @@ def build_cases(
             notes=[f"cursor after id {last_id}"],
         ),
     ]
+    for case in cases:
+        if case.name != "first page (limit=50)":
+            case.sql_floor = [feature_collection_statement(engine, s) for s in case.statements]
     session.close()
     return cases
 

@@ -20,11 +20,14 @@ from app.settings import Settings
 
 import gap_remedies as remedies
 from gap_data import INDICATOR, LEVEL
+from gap_floor import read_inputs
 
 REMEDY = "what-if: "  # lanes timing gap_remedies.py prototypes or settings, not the app as is
 GAP = "gap_analysis"
 HTTP_JSON = "HTTP gaps JSON"
 HTTP_GEOJSON = "HTTP gaps GeoJSON"
+FLOOR = "floor: read the inputs"  # gap_floor.py: the reads alone, in-process
+BEFORE_17 = REMEDY + "gap_analysis, counts as before issue 17"
 
 
 @dataclass
@@ -103,7 +106,13 @@ def build(
                 if function is gap_analysis:
                     params = GapParameters(INDICATOR, themes[i], LEVEL, distance_m)
                     return gap_analysis(session, params)
-                if function in (counts_in_areas, remedies.counts_in_areas_before):
+                if function is read_inputs:
+                    return read_inputs(session, level=LEVEL, theme=themes[i], indicator=INDICATOR)
+                if function in (
+                    counts_in_areas,
+                    remedies.counts_in_areas_before,
+                    remedies.counts_in_areas_through_assignment,
+                ):
                     return function(session, level=LEVEL, theme=themes[i])
                 return function(session, level=LEVEL, theme=themes[i], distance_m=distance_m)
 
@@ -119,6 +128,7 @@ def build(
 
     lanes = {
         GAP: in_process(gap_analysis),
+        FLOOR: in_process(read_inputs),
         "counts_in_areas": in_process(counts_in_areas),
         "counts_within": in_process(counts_within),
         HTTP_JSON: http(None),
@@ -126,10 +136,11 @@ def build(
     }
     if not remedy_lanes:
         return lanes
-    before = {
-        "counts_in_areas": remedies.counts_in_areas_before,
-        "counts_within": remedies.counts_within_before,
-    }
+    lanes[BEFORE_17] = in_process(gap_analysis, swaps={"gap_counts": remedies.gap_counts_before_17})
+    lanes[REMEDY + "counts_in_areas through asset_areas (before issue 17)"] = in_process(
+        remedies.counts_in_areas_through_assignment
+    )
+    before = {"gap_counts": remedies.gap_counts_before}
     lanes[REMEDY + "gap_analysis as before"] = in_process(gap_analysis, swaps=before)
     if backend == "postgis":
         jit_on = app_engine(url, jit=True, budget=budget)

@@ -8,6 +8,9 @@ measures before and after in the same moments (bench-side; app/ does not use the
   every candidate pair measured by pyproj's geodesic.
 - rows fetch: today's counts_within, but the points fetched as SQLAlchemy rows from asset_themes
   instead of the one aggregated value of `point_arrays`.
+- before issue 17, counts_in_areas: the theme's public links (covering index) joined to the
+  stored area assignment (asset_areas) and areas, one look-up per link; gap_analysis then read
+  the theme's points a second time for counts_within.
 """
 
 from collections.abc import Sequence
@@ -22,6 +25,7 @@ from sqlalchemy.orm import Session
 from app.models import Area, Asset, AssetArea, AssetTheme
 from app.services.assets.nearby import near_counts
 from app.services.assets.visibility import ANONYMOUS, visible_assets
+from app.services.needs.analysis import counts_near
 from app.spatial import backend_for
 from app.spatial.base import degree_margins
 
@@ -102,3 +106,45 @@ def counts_within_rows_fetch(
     cy = np.array([c[2] for c in centroids], dtype=np.float64)
     counts = near_counts(cx, cy, lon, lat, distance_m)
     return {c[0]: int(n) for c, n in zip(centroids, counts.tolist(), strict=True) if n}
+
+
+def counts_in_areas_through_assignment(
+    session: Session, *, level: str, theme: str
+) -> dict[int, int]:
+    """app.services.needs.analysis.counts_in_areas before issue 17: links joined to asset_areas."""
+    stmt = (
+        select(AssetArea.area_id, func.count())
+        .select_from(AssetTheme)
+        .join(AssetArea, AssetArea.asset_id == AssetTheme.asset_id)
+        .join(Area, Area.id == AssetArea.area_id)
+        .where(AssetTheme.theme_code == theme, AssetTheme.public == true(), Area.level == level)
+        .group_by(AssetArea.area_id)
+    )
+    return {area_id: int(n) for area_id, n in session.execute(stmt)}
+
+
+def gap_counts_before_17(
+    session: Session,
+    centres: Sequence[tuple[int, float, float]],
+    *,
+    level: str,
+    theme: str,
+    distance_m: float,
+) -> tuple[dict[int, int], dict[int, int]]:
+    """app.services.needs.analysis.gap_counts as the counting was before issue 17: two reads
+    of the theme's links, the first joined to the stored assignment."""
+    in_area = counts_in_areas_through_assignment(session, level=level, theme=theme)
+    return in_area, counts_near(session, centres, theme=theme, distance_m=distance_m)
+
+
+def gap_counts_before(
+    session: Session,
+    centres: Sequence[tuple[int, float, float]],
+    *,
+    level: str,
+    theme: str,
+    distance_m: float,
+) -> tuple[dict[int, int], dict[int, int]]:
+    """app.services.needs.analysis.gap_counts as the counting was before issue 4 point 8."""
+    in_area = counts_in_areas_before(session, level=level, theme=theme)
+    return in_area, counts_within_before(session, level=level, theme=theme, distance_m=distance_m)

@@ -25,7 +25,7 @@ import httpx
 import numpy as np
 
 from app.db import make_session_factory
-from app.services.needs.analysis import counts_in_areas, counts_within
+from app.services.needs.analysis import counts_in_areas, counts_within, gap_counts
 from app.services.needs.areas import assign_all_assets
 
 import databases
@@ -39,19 +39,24 @@ from generate import THEMES, generate_csv
 from measure import Timing, free_port, interleaved, server
 
 HERE = Path(__file__).resolve().parent
-TARGET_MS = 500.0  # issue 4: <= 0.5 s per gap analysis call on PostGIS
+TARGET_MS = 200.0  # issue 17: <= 0.2 s per gap analysis call, 1,909 areas x 1M assets
 GATED = (lanes.GAP, lanes.HTTP_JSON)
 
 
 @contextmanager
-def _app(target: databases.Target, timeout: float) -> Iterator[tuple[str, httpx.Client]]:
-    """The app under uvicorn (one worker, no access log) and a keep-alive client on it."""
+def _app(
+    target: databases.Target, timeout: float, *, response_cache: bool = False
+) -> Iterator[tuple[str, httpx.Client]]:
+    """The app under uvicorn (one worker, no access log) and a keep-alive client on it; without
+    its response cache unless asked (the warm-up asks every timed question once, so each timed
+    call would be a repeat served from the cache, not a gap analysis)."""
     port = free_port()
     command = [str(databases.BIN / "uvicorn"), "app.main:create_app", "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
     command += ["--log-level", "warning", "--no-access-log"]
+    env = target.env() | ({} if response_cache else {"ASSETMAP_RESPONSE_CACHE_MB": "0"})
     with (
-        server(command, target.env(), port, "/healthz") as base,
+        server(command, env, port, "/healthz") as base,
         httpx.Client(timeout=timeout) as client,
     ):
         yield base, client
@@ -168,6 +173,9 @@ def _plans(target: databases.Target, budget: lanes.Budget, distance: float) -> d
         "counts_within": lambda s: counts_within(
             s, level=LEVEL, theme=THEMES[0], distance_m=distance
         ),
+        "gap_counts": lambda s: gap_counts(
+            s, [], level=LEVEL, theme=THEMES[0], distance_m=distance
+        ),
         lanes.REMEDY + "counts_in_areas as before": lambda s: remedies.counts_in_areas_before(
             s, level=LEVEL, theme=THEMES[0]
         ),
@@ -212,8 +220,7 @@ def _print_table(backend: str, timings: dict[str, Timing], skipped: dict[str, st
         verdict = ""
         if name in GATED:
             ok = t.p50 <= TARGET_MS and t.p95 <= TARGET_MS
-            binding = "" if backend == "postgis" else ", not binding"
-            verdict = f"{'PASS' if ok else 'MISS'} (<= {TARGET_MS:g} ms p50 and p95{binding})"
+            verdict = f"{'PASS' if ok else 'MISS'} (<= {TARGET_MS:g} ms p50 and p95)"
         elif name.startswith(lanes.REMEDY):
             app = next(op for op in (lanes.GAP, "counts_in_areas", "counts_within") if op in name)
             if app in timings:
@@ -225,6 +232,37 @@ def _print_table(backend: str, timings: dict[str, Timing], skipped: dict[str, st
     for name, why in skipped.items():
         gated = " MISS" if name in GATED else ""
         print(f"  {name:<48} {'-':>8} {'-':>8}  {0:>3} {gated} {why}")
+
+
+def _headline(
+    backend: str,
+    timings: dict[str, Timing],
+    load: list[Any],
+    areas: int,
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    """The figure the issue judges, beside its same-run floor and the load average; printed."""
+    http, floor = timings.get(lanes.HTTP_JSON), timings.get(lanes.FLOOR)
+    gap, before = timings.get(lanes.GAP), timings.get(lanes.BEFORE_17)
+    line: dict[str, Any] = {"backend": backend, "areas": areas, "assets": args.n, "load": load}
+    scale = "ALL-WALES GAP ANALYSIS" if areas >= 1909 and args.n >= 1_000_000 else "GAP ANALYSIS"
+    text = f"  {scale} ({areas:,} areas x {args.n:,} assets, {backend}):"
+    if http is None:
+        print(text + " HTTP gaps JSON not timed: MISS")
+        return line | {"verdict": "MISS"}
+    verdict = "PASS" if http.p50 <= TARGET_MS and http.p95 <= TARGET_MS else "MISS"
+    line |= {"http_p50_ms": http.p50, "http_p95_ms": http.p95, "verdict": verdict}
+    text += f" HTTP p50 {http.p50:.1f} / p95 {http.p95:.1f} ms, {verdict} (<= {TARGET_MS:g})"
+    if floor is not None:
+        line |= {"floor_p50_ms": floor.p50, "x_floor": http.p50 / floor.p50}
+        text += f"; floor (reading the inputs) p50 {floor.p50:.1f} ms: {http.p50 / floor.p50:.2f}x"
+    if gap is not None:
+        text += f"; in-process p50 {gap.p50:.1f} ms"
+    if before is not None and gap is not None:
+        line |= {"before_17_p50_ms": before.p50}
+        text += f" (counted as before issue 17: {before.p50:.1f} ms)"
+    print(text + f"; load average {load[0]} -> {load[1]}")
+    return line
 
 
 def _print_plans(plans: dict[str, Any]) -> None:
@@ -267,6 +305,9 @@ def run_backend(
     result["loadavg_timing"] = [before, report.machine()["loadavg"]]
     print(f"  load average while timing: {before} -> {result['loadavg_timing'][1]}")
     _print_table(backend, timings, skipped)
+    result["headline"] = _headline(
+        backend, timings, result["loadavg_timing"], len(areas.codes), args
+    )
     _print_plans(result["plans"])
     result["timings"] = {name: t.as_dict() for name, t in timings.items()}
     result["not_timed"] = skipped

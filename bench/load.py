@@ -6,6 +6,7 @@ ever talks to servers it starts itself on 127.0.0.1, for a bounded time.
     .venv/bin/python bench/load.py                  # both databases, 50 and 200 clients
     .venv/bin/python bench/load.py --backends spatialite --clients 50 --seconds 20
     .venv/bin/python bench/load.py --tree /tmp/base  # the same bench on another checkout
+    .venv/bin/python bench/load.py --set ASSETMAP_RESPONSE_CACHE_MB=0  # a setting for the servers
 
 Each backend gets a fresh database loaded with a real area (`assetmap demo --area-dir`, default
 ../shared/data/cardiff). SpatiaLite is served by one process; PostGIS by `--replicas` processes
@@ -275,7 +276,15 @@ def main() -> None:
     parser.add_argument("--area-dir", type=Path, default=ROOT.parent / "shared/data/cardiff")
     parser.add_argument("--tree", type=Path, default=ROOT, help="the source tree to serve")
     parser.add_argument("--pg-database", default="bench_load")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the servers, e.g. ASSETMAP_RESPONSE_CACHE_MB=0 (repeatable)",
+    )
     args = parser.parse_args()
+    settings = dict(item.split("=", 1) for item in args.set)
     tree = args.tree.resolve()
     commit = subprocess.run(
         ["git", "-C", str(tree), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
@@ -286,6 +295,7 @@ def main() -> None:
     ).stdout.strip()  # fmt: skip
     print(f"tree {tree} at {commit}{' (with uncommitted changes)' if dirty else ''}")
     print(f"area {args.area_dir}; {os.cpu_count()} CPUs; clients {args.clients}; {args.seconds} s")
+    print(f"settings: {settings or 'the defaults'}")
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="assetmap-load-") as work:
         for backend in args.backends.split(","):
@@ -298,6 +308,7 @@ def main() -> None:
                 **target.env(),
                 "PYTHONPATH": str(tree),
                 "ASSETMAP_MAIL_EVERY_SECONDS": "0",
+                **settings,
             }
             loaded = load_area(tree, env, args.area_dir)
             replicas = args.replicas if backend == "postgis" else 1
@@ -335,7 +346,11 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = RESULTS / f"load-{stamp}.json"
-    out.write_text(json.dumps({"tree": str(tree), "commit": commit, "runs": results}, indent=1))
+    out.write_text(
+        json.dumps(
+            {"tree": str(tree), "commit": commit, "settings": settings, "runs": results}, indent=1
+        )
+    )
     print(f"\nwritten {out}")
 
 

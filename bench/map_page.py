@@ -1,15 +1,21 @@
-"""Map pages at the scale of a county: 100k published assets over Cardiff, loaded by viewport.
+"""Map pages at national scale: N published assets (default 100k; the target is 1M) over
+Cardiff, and a planner of all of Wales (--areas, default 1,909 LSOA-like areas).
 
-    .venv/bin/python bench/map_page.py [--n 100000] [--backends spatialite,postgis] [--loads 10]
+    .venv/bin/python bench/map_page.py [--n 100000] [--areas 1909] [--backends spatialite,postgis]
 
 Builds a database of N published assets spread over the Cardiff LSOAs (real boundaries from
-../shared/data/cardiff, each LSOA an equal share), starts the app (uvicorn, one worker), and
-measures for /embed and /planner (when it answers 200): the first page's HTML bytes, the bytes
-a cold load transfers, and the time in headless Debian Chromium from navigation to usable (the
-live layer's first clusters drawn: `.folium-map[data-loaded=true]`), p50/p95 over --loads cold
-loads; then GET /api/v1/map/assets p50/p95 at zooms 9, 12 and 15. Beside them, the same-run
-floor: a naive folium page of the same points (one Marker each in a MarkerCluster), its HTML
-size, and its render time when it renders within --naive-timeout-s (else it says so).
+../shared/data/cardiff, each LSOA an equal share) and --areas synthetic small areas tiling a
+Wales-sized extent with a need rank each (bench/gap_data.py, as the gap benchmark), starts the
+app (uvicorn, one worker), and measures for /embed and /planner?level=lsoa: the first page's
+HTML bytes (target <= 300 KB), the bytes a cold load transfers, and the time in headless Debian
+Chromium from navigation to usable (/embed: the live layer's first clusters drawn,
+`.folium-map[data-loaded=true]`; the planner: its area tiles drawn,
+`.folium-map[data-areas-loaded=true]`), p50/p95 over --loads cold loads (target <= 1.5 s);
+then GET /api/v1/map/assets p50/p95 at zooms 9, 12 and 15, and /tiles/{areas,assets}/z/x/y.mvt
+made (distinct tiles: the first time each is asked) and revalidated (If-None-Match: 304).
+The machine's load average is printed beside every figure. Beside them, the same-run floor: a
+naive folium page of the same points (one Marker each in a MarkerCluster), its HTML size, and
+its render time when it renders within --naive-timeout-s (else it says so).
 Writes bench/results/map-page-<timestamp>.json. A missed target prints MISS; wrong answers
 (clusters not summing to the assets in view) exit 1.
 """
@@ -17,6 +23,7 @@ Writes bench/results/map-page-<timestamp>.json. A missed target prints MISS; wro
 import argparse
 import json
 import math
+import os
 import shutil
 import sys
 import tempfile
@@ -34,6 +41,7 @@ import numpy as np
 import shapely
 from folium.plugins import MarkerCluster
 from playwright.sync_api import Browser, sync_playwright
+from sqlalchemy.orm import Session
 
 from app.maps.base import VENDOR
 from app.models import Asset
@@ -42,6 +50,7 @@ from app.spatial import backend_for
 from app.spatial.geometry import point_element
 
 import databases
+import gap_data
 import report
 from measure import Timing, free_port, server
 
@@ -61,20 +70,33 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1024, "height": 768}
-PAGES = ("/embed", "/planner")
+PAGES = ("/embed", "/planner?level=lsoa")
 ZOOMS = (9, 12, 15)
-HTML_TARGET = 300_000  # bytes, issue 5
-USABLE_TARGET_MS = 1500.0  # issue 5
+HTML_TARGET = 300_000  # bytes, issues 5 and 17
+USABLE_TARGET_MS = 1500.0  # issues 5 and 17
+# Tiles timed: (layer, zoom) around the middle of the data; areas over the Wales extent.
+TILE_CASES = (("areas", 7), ("areas", 10), ("areas", 13), ("assets", 9), ("assets", 12),
+              ("assets", 15))  # fmt: skip
 KINDS = ("group", "space", "organisation", "service", "business", "culture")
-# Records the moment (ms since navigation) the live layer marks the map loaded.
+# Records the moment (ms since navigation) the map marks itself usable (the selector asked for):
+# the live layer's first draw (data-loaded) or the area tiles' (data-areas-loaded).
 LOADED_PROBE = """
+const usable = %s;
 new MutationObserver((changes, observer) => {
-  if (document.querySelector('.folium-map[data-loaded=true]')) {
+  if (document.querySelector(usable)) {
     window.__usableAt = performance.now();
     observer.disconnect();
   }
-}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-loaded']});
+}).observe(document, {subtree: true, attributes: true,
+                      attributeFilter: ['data-loaded', 'data-areas-loaded']});
 """
+LIVE_DRAWN = ".folium-map[data-loaded=true]"
+AREAS_DRAWN = ".folium-map[data-areas-loaded=true]"
+
+
+def load_average() -> str:
+    """The machine's 1-minute load average, to print beside a figure."""
+    return f"load {os.getloadavg()[0]:.1f}"
 
 
 def cardiff_points(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -180,23 +202,77 @@ def time_api(
             f"    /api/v1/map/assets zoom {zoom:>2}: p50 {timings[f'zoom {zoom}'].p50:7.1f} ms"
             f"  p95 {timings[f'zoom {zoom}'].p95:7.1f} ms  ({body['mode']}, "
             f"{len(body['features'])} features for {body['total']:,} assets, "
-            f"{len(response.content):,} B)"
+            f"{len(response.content):,} B)  [{load_average()}]"
         )
     return timings, problems
 
 
-def browser_loads(browser: Browser, url: str, loads: int, usable: bool) -> dict[str, Any]:
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    """The x/y of the tile holding lon/lat at zoom z."""
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def time_tiles(
+    client: httpx.Client, base: str, centres: dict[str, tuple[float, float]], requests: int
+) -> dict[str, Any]:
+    """For each TILE_CASES (layer, zoom): `requests` distinct tiles around the layer's centre,
+    each made once (timed: the first time it is asked), then revalidated with its ETag (304)."""
+    results: dict[str, Any] = {}
+    for layer, z in TILE_CASES:
+        cx, cy = tile_of(*centres[layer], z)
+        side = max(1, math.ceil(math.sqrt(requests)))
+        tiles = [(cx + i - side // 2, cy + j - side // 2) for i in range(side) for j in range(side)]
+        made, revalidated, sizes = [], [], []
+        for x, y in tiles[:requests]:
+            url = f"{base}/tiles/{layer}/{z}/{x}/{y}.mvt"
+            started = time.perf_counter()
+            response = client.get(url)
+            made.append((time.perf_counter() - started) * 1000)
+            response.raise_for_status()
+            sizes.append(len(response.content))
+            started = time.perf_counter()
+            again = client.get(url, headers={"If-None-Match": response.headers["etag"]})
+            revalidated.append((time.perf_counter() - started) * 1000)
+            if again.status_code != 304:
+                raise SystemExit(f"{url}: revalidation answered {again.status_code}, not 304")
+        name = f"{layer} z{z}"
+        results[name] = {
+            "made": Timing(made).as_dict(),
+            "revalidated": Timing(revalidated).as_dict(),
+            "bytes_median": int(np.median(sizes)),
+            "bytes_max": max(sizes),
+        }
+        print(
+            f"    /tiles/{layer} z{z:>2}: made p50 {Timing(made).p50:7.1f} ms "
+            f"p95 {Timing(made).p95:7.1f} ms; 304 p50 {Timing(revalidated).p50:6.1f} ms; "
+            f"{int(np.median(sizes)):,} B median, {max(sizes):,} B max, {len(made)} tiles  "
+            f"[{load_average()}]"
+        )
+    return results
+
+
+def browser_loads(browser: Browser, url: str, loads: int, usable: str | None) -> dict[str, Any]:
     """Cold loads (a fresh context each) of a page: bytes transferred and ms to usable (the
-    live layer's first draw) or, for a page without it, to the load event."""
-    times, transferred, elsewhere = [], [], []
+    `usable` selector matches: the live layer's or the area tiles' first draw) or, for a page
+    without either, to the load event."""
+    times, transferred, elsewhere, first_byte = [], [], [], []
     local = url.split("/")[2]
+    by_path: dict[str, int] = {}
     for _ in range(loads):
         context = browser.new_context(viewport=VIEWPORT)
         sizes: list[int] = []
 
         def finished(request: Any, into: list[int] = sizes) -> None:
             measured = request.sizes()
-            into.append(measured["responseBodySize"] + measured["responseHeadersSize"])
+            size = measured["responseBodySize"] + measured["responseHeadersSize"]
+            into.append(size)
+            if not transferred:  # the first load: where its bytes come from
+                path = request.url.split("/", 3)[-1].split("?")[0]
+                key = "/" + "/".join(path.split("/")[:2])
+                by_path[key] = by_path.get(key, 0) + size
 
         def guard(route: Any) -> None:
             if route.request.url.split("/")[2] == local or route.request.url.startswith("data:"):
@@ -208,18 +284,27 @@ def browser_loads(browser: Browser, url: str, loads: int, usable: bool) -> dict[
         context.route("**/*", guard)
         page = context.new_page()
         page.on("requestfinished", finished)
-        page.add_init_script(LOADED_PROBE)
+        page.add_init_script(LOADED_PROBE % json.dumps(usable or LIVE_DRAWN))
         page.goto(url, wait_until="load")
         if usable:
-            page.wait_for_selector(".folium-map[data-loaded=true]", state="attached")
+            page.wait_for_selector(usable, state="attached")
             times.append(float(page.evaluate("window.__usableAt")))
         else:
             times.append(float(page.evaluate("performance.getEntriesByType('navigation')[0]"
                                              ".loadEventEnd")))  # fmt: skip
+        first_byte.append(
+            float(page.evaluate("performance.getEntriesByType('navigation')[0].responseStart"))
+        )
         page.wait_for_load_state("networkidle")
         transferred.append(sum(sizes))
         context.close()
-    return {"ms": Timing(times), "bytes": int(np.median(transferred)), "off_server": elsewhere}
+    return {
+        "ms": Timing(times),
+        "first_byte_ms": Timing(first_byte),
+        "bytes": int(np.median(transferred)),
+        "bytes_by_path": dict(sorted(by_path.items(), key=lambda kv: -kv[1])),
+        "off_server": elsewhere,
+    }
 
 
 class _LocalMap(folium.Map):
@@ -297,6 +382,7 @@ def run_backend(
     backend: str,
     lons: np.ndarray,
     lats: np.ndarray,
+    areas: "gap_data.Areas | None",
     browser: Browser,
     args: argparse.Namespace,
     workdir: Path,
@@ -307,6 +393,10 @@ def run_backend(
     seconds = load(target, lons, lats, args.seed)
     print(f"  loaded {databases.row_count(target):,} assets in {seconds:.1f} s")
     result: dict[str, Any] = {"load_s": round(seconds, 1), "pages": {}}
+    if areas is not None:
+        with Session(target.engine) as session:
+            loaded = gap_data.load_areas(session, areas)
+        print(f"  loaded {args.areas:,} areas with a need rank in {loaded['with_indicator_s']} s")
     problems: list[str] = []
     port = free_port()
     command = [str(databases.BIN / "uvicorn"), "app.main:create_app", "--factory"]
@@ -319,7 +409,13 @@ def run_backend(
                 print(f"  {path}: {response.status_code}, not measured")
                 continue
             html_bytes = len(response.content)
-            usable = "data-loaded" in response.text or "AssetmapLive" in response.text
+            usable = (
+                AREAS_DRAWN
+                if '"areaTiles"' in response.text
+                else LIVE_DRAWN
+                if '"live"' in response.text
+                else None
+            )
             loads = browser_loads(browser, base + path, args.loads, usable)
             timing: Timing = loads["ms"]
             print(
@@ -327,7 +423,14 @@ def run_backend(
                 f"(<= {HTML_TARGET:,}); transferred {loads['bytes']:,} B; "
                 f"{'usable' if usable else 'load event'} p50 {timing.p50:.0f} ms "
                 f"p95 {timing.p95:.0f} ms {_verdict(timing.p95 <= USABLE_TARGET_MS)} "
-                f"(<= {USABLE_TARGET_MS:g} ms), {len(timing)} cold loads"
+                f"(<= {USABLE_TARGET_MS:g} ms), {len(timing)} cold loads  [{load_average()}]"
+            )
+            heaviest = ", ".join(
+                f"{k} {v:,} B" for k, v in list(loads["bytes_by_path"].items())[:5]
+            )
+            print(
+                f"    HTML first byte p50 {loads['first_byte_ms'].p50:.0f} ms; "
+                f"first load's bytes by path: {heaviest}"
             )
             if loads["off_server"]:
                 problems.append(f"{path}: requests left the server: {loads['off_server'][:3]}")
@@ -335,12 +438,17 @@ def run_backend(
                 "html_bytes": html_bytes,
                 "transferred_bytes": loads["bytes"],
                 "measured_to": "usable" if usable else "load event",
+                "first_byte": loads["first_byte_ms"].as_dict(),
+                "bytes_by_path": loads["bytes_by_path"],
                 **timing.as_dict(),
             }
         centre = (float(np.median(lons)), float(np.median(lats)))
         timings, found = time_api(client, base, centre, args.requests)
         problems += [f"{backend}: {p}" for p in found]
         result["api"] = {name: t.as_dict() for name, t in timings.items()}
+        wales = ((gap_data.EXTENT[0] + gap_data.EXTENT[2]) / 2, 52.1)
+        centres = {"areas": wales, "assets": centre}
+        result["tiles"] = time_tiles(client, base, centres, args.requests)
     databases.drop(target)
     return result, problems
 
@@ -352,6 +460,9 @@ def _verdict(ok: bool) -> str:
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="assets (default 100k)")
+    parser.add_argument(
+        "--areas", type=int, default=1909, help="synthetic small areas (default all-Wales 1,909)"
+    )
     parser.add_argument("--backends", default="spatialite", help="spatialite,postgis")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--loads", type=int, default=10, help="cold browser loads per page")
@@ -381,6 +492,7 @@ def main() -> int:
         f"Python {machine['python']}, commit {machine['git']}"
     )
     lons, lats = cardiff_points(args.n, args.seed)
+    areas = gap_data.generate_areas(args.areas, args.seed) if args.areas else None
     print(
         f"generated {len(lons):,} points in the Cardiff LSOAs "
         f"({lons.min():.3f},{lats.min():.3f},{lons.max():.3f},{lats.max():.3f})"
@@ -393,7 +505,7 @@ def main() -> int:
     ):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for backend in backends:
-            result, found = run_backend(backend, lons, lats, browser, args, Path(tmp))
+            result, found = run_backend(backend, lons, lats, areas, browser, args, Path(tmp))
             results["backends"][backend] = result
             problems += found
         if not args.no_naive:

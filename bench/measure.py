@@ -138,3 +138,13 @@ def fetch_and_dump(engine: Engine, stmt: Select[Any]) -> tuple[int, int]:
 def floor_lane(engine: Engine, statements: Sequence[Select[Any]]) -> Callable[[int], object]:
     """fetch_and_dump(statements[i]): the floor for the HTTP request of the same index."""
     return lambda i: fetch_and_dump(engine, statements[i])
+
+
+def sql_floor_lane(engine: Engine, statements: Sequence[Select[Any]]) -> Callable[[int], object]:
+    """One statement building the whole FeatureCollection in the database, its value read."""
+
+    def run(i: int) -> object:
+        with engine.connect() as connection:
+            return connection.execute(statements[i]).scalar()
+
+    return run

@@ -14,6 +14,8 @@ RATIO_TARGET = 3.0  # bbox and near-me p50 <= 3x the floor p50
 DEEP_TARGET = 2.0  # deep page p50 <= 2x the first page p50
 BBOX_CASE = "bbox ~1k (limit=1000)"
 FIRST_CASE = "first page (limit=50)"
+NEAR_CASE = "near 1 km (limit=50)"
+SQL_FLOOR_TARGET = 1.2  # issue 17: bbox and near-me p50 <= 1.2x the in-database floor
 
 
 def _verdict(ok: bool) -> str:
@@ -56,6 +58,24 @@ def print_backend(backend: str, n: int, result: dict[str, Any]) -> None:
             ratio = f"{other.p50 / bbox['floor'].p50:.1f}x"
             versus = f"(vs floor; {other.p50 / bbox['http'].p50:.2f}x our bbox p50)"
             print(_row(label, other, bbox["floor"], ratio, versus))
+    print(f"  {'in-database floor (ms)':<30} {'p50':>8} {'p95':>8}  {'ours/floor':>10}  target")
+    for name, t in cases.items():
+        if "sql_floor" in t:
+            floor = t["sql_floor"]
+            ratio = t["http"].p50 / floor.p50
+            if name.startswith(("bbox", "near")):
+                target = f"{_verdict(ratio <= SQL_FLOOR_TARGET)} (<= {SQL_FLOOR_TARGET:g}x)"
+            else:
+                target = "(no target)"
+            print(f"  {name:<30} {_cells(floor)}  {ratio:>9.2f}x  {target}")
+    near = cases.get(NEAR_CASE)
+    if near:
+        print(
+            f"  near-me scale: N={n:,} p50 {near['http'].p50:.2f} ms, in-database floor "
+            f"{near['sql_floor'].p50:.2f} ms (compare two sizes: bench/near_scale.py A.json B.json)"
+            if "sql_floor" in near
+            else f"  near-me scale: N={n:,} p50 {near['http'].p50:.2f} ms"
+        )
     if "healthz" in cases[FIRST_CASE]:
         baseline = cases[FIRST_CASE]["healthz"]
         print(_row("  baseline: GET /healthz", baseline, None, "", "(HTTP + FastAPI + SELECT 1)"))

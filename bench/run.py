@@ -27,7 +27,7 @@ import standin
 import tipg_compare
 from cases import SPATIAL_INDEX, Case, build_cases, ogc_items_path
 from generate import bbox_with, generate_csv, near_points
-from measure import floor_lane, free_port, http_lane, interleaved, server
+from measure import floor_lane, free_port, http_lane, interleaved, server, sql_floor_lane
 from report import FIRST_CASE
 
 HERE = Path(__file__).resolve().parent
@@ -149,6 +149,8 @@ def run_backend(backend: str, data: Any, args: argparse.Namespace, problems: lis
                 "http": http_lane(client, [base + p for p in case.paths]),
                 "floor": floor_lane(target.engine, case.statements),
             }
+            if case.sql_floor:
+                lanes["sql_floor"] = sql_floor_lane(target.engine, case.sql_floor)
             if case.name == FIRST_CASE:  # what any request costs: HTTP, FastAPI, a session
                 lanes["healthz"] = http_lane(client, [base + "/healthz"] * args.requests)
             if index == 0:  # the bbox case: our OGC items and tipg over the same bbox

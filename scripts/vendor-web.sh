@@ -31,7 +31,7 @@ if $check; then
     trap 'rm -rf "$vendor"' EXIT
 fi
 rm -rf "$vendor"
-mkdir -p "$vendor/leaflet/images" "$vendor/leaflet.markercluster"
+mkdir -p "$vendor/leaflet/images" "$vendor/leaflet.markercluster" "$vendor/leaflet.vectorgrid"
 
 cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
     node_modules/leaflet/LICENSE "$vendor/leaflet/"
@@ -42,9 +42,23 @@ cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
     node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css \
     node_modules/leaflet.markercluster/MIT-LICENCE.txt "$vendor/leaflet.markercluster/"
 
+# Vector tiles (the planner's areas): the bundle holds pbf, vector-tile and topojson-client
+# too, so their licences go beside it. Its canvas renderer calls L.DomEvent.fakeStop, which
+# Leaflet 1.8 removed; maps.js uses its SVG renderer (patterns need SVG anyway), which does not.
+cp node_modules/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js \
+    "$vendor/leaflet.vectorgrid/"
+cp node_modules/leaflet.vectorgrid/README.md "$vendor/leaflet.vectorgrid/README-LICENCE.md"
+cp node_modules/pbf/LICENSE "$vendor/leaflet.vectorgrid/LICENSE-pbf"
+cp node_modules/vector-tile/LICENSE.txt "$vendor/leaflet.vectorgrid/LICENSE-vector-tile.txt"
+cp node_modules/topojson-client/LICENSE.md "$vendor/leaflet.vectorgrid/LICENSE-topojson-client.md"
+cp node_modules/ieee754/LICENSE "$vendor/leaflet.vectorgrid/LICENSE-ieee754"
+
 cat > "$vendor/README.txt" <<'TXT'
 Copied from the npm packages pinned in package-lock.json by scripts/vendor-web.sh; do not edit.
-leaflet (BSD-2-Clause, leaflet/LICENSE); leaflet.markercluster (MIT, leaflet.markercluster/MIT-LICENCE.txt).
+leaflet (BSD-2-Clause, leaflet/LICENSE); leaflet.markercluster (MIT, leaflet.markercluster/MIT-LICENCE.txt);
+leaflet.vectorgrid (Beerware, the end of leaflet.vectorgrid/README-LICENCE.md), bundled with pbf,
+vector-tile and ieee754 (BSD-3-Clause), topojson-client (ISC), their licences beside it, and
+point-geometry (ISC, no licence file in its package).
 TXT
 if $check; then
     diff -r "$vendor" "$committed" >/dev/null || {

@@ -20,7 +20,7 @@ from app.http.deps import (
     expected_version,
 )
 from app.http.links import public_url
-from app.http.listing import list_response
+from app.http.listing import built_list_response, list_response
 from app.http.responses import CSVBody, GeoJSONBody, JSONBody
 from app.http.write_routes import OffLoopBodyRoute
 from app.schemas.assets import (
@@ -33,11 +33,12 @@ from app.schemas.assets import (
     AssetUpdate,
     Kind,
     Status,
-    asset_feature,
-    asset_json,
+    canonical_feature,
+    canonical_json,
 )
 from app.schemas.tabular import asset_row, csv_columns, csv_text
 from app.services.assets import records as service
+from app.services.assets.list_sql import Shape, list_asset_bodies
 from app.services.assets.themes import known_codes
 
 # Bodies (with their areas) are validated in a worker thread, not on the event loop.
@@ -113,6 +114,14 @@ def list_assets(
         near=near,
         statuses=tuple(status),
     )
+    if fmt is not Format.csv:  # the database writes the page's JSON (services/assets/list_sql)
+        shape: Shape = "feature" if fmt is Format.geojson else "json"
+        bodies = list_asset_bodies(
+            session, viewer=viewer, filters=filters, limit=limit, cursor=cursor, shape=shape
+        )
+        return built_list_response(
+            request, settings, fmt, bodies.items, bodies.count, bodies.next_cursor
+        )
     page = service.list_assets(session, viewer=viewer, filters=filters, limit=limit, cursor=cursor)
     return list_response(
         request,
@@ -120,8 +129,8 @@ def list_assets(
         fmt,
         page.records,
         page.next_cursor,
-        to_json=asset_json,
-        to_feature=asset_feature,
+        to_json=canonical_json,
+        to_feature=canonical_feature,
         csv_columns=csv_columns(with_distance=near is not None),
         to_row=asset_row,
     )
@@ -132,10 +141,10 @@ def _one(
 ) -> Response:
     headers = {"ETag": etag(record["id"], record["version"]), **headers}
     if fmt is Format.geojson:
-        return GeoJSONBody(asset_feature(record), status_code=status_code, headers=headers)
+        return GeoJSONBody(canonical_feature(record), status_code=status_code, headers=headers)
     if fmt is Format.csv:
         return CSVBody(csv_text([record]), status_code=status_code, headers=headers)
-    return JSONBody(asset_json(record), status_code=status_code, headers=headers)
+    return JSONBody(canonical_json(record), status_code=status_code, headers=headers)
 
 
 @router.post(

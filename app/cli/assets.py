@@ -35,7 +35,9 @@ version and timestamps (to merge another database's export into one that has ass
 
 A matched asset is updated only where the file differs, so a re-import changes nothing.
 All or nothing: if any record is bad, nothing is written and the problems are listed by line
-(CSV, the header is line 1) or feature number. The database is ASSETMAP_DATABASE_URL.
+(CSV, the header is line 1) or feature number. The audit trail gets one event for the import
+(file, sources, counts) and, per new asset, one naming that import. The database is
+ASSETMAP_DATABASE_URL.
 """
 
 DEMO_HELP = """Load the demo: the fictional area Aberllyn (data/demo/), or a real area folder.

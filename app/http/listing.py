@@ -12,6 +12,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from app.formats import csv, geojson, json
+from app.formats.json import dumps
 from app.http.deps import Format
 from app.http.links import page_url, public_url
 from app.http.responses import CSVBody, GeoJSONBody, JSONBody
@@ -46,3 +47,40 @@ def list_response(
         return GeoJSONBody(geojson.feature_page(features, geojson.page_links(self_url, next_url)))
     items = [to_json(r) for r in records] if to_json is not None else list(records)
     return JSONBody(json.item_page(items, next_url))
+
+
+def built_list_response(
+    request: Request,
+    settings: Settings,
+    fmt: Format,
+    items: bytes,
+    count: int,
+    next_cursor: str | None,
+    *,
+    self_link: bool = True,
+) -> Response:
+    """A JSON page (fmt json) or FeatureCollection (fmt geojson) around items the database
+    wrote (JSON texts joined by commas): the bytes list_response makes for the same records."""
+    next_url = page_url(request, settings, cursor=next_cursor) if next_cursor else None
+    if fmt is Format.geojson:
+        self_url = public_url(request, settings) if self_link else None
+        body = (
+            b'{"type":"FeatureCollection","features":['
+            + items
+            + b'],"numberReturned":'
+            + str(count).encode()
+            + b',"links":'
+            + dumps(geojson.page_links(self_url, next_url))
+            + b"}"
+        )
+        return Response(body, media_type=geojson.MEDIA_TYPE)
+    body = (
+        b'{"items":['
+        + items
+        + b'],"numberReturned":'
+        + str(count).encode()
+        + b',"next":'
+        + dumps(next_url)
+        + b"}"
+    )
+    return Response(body, media_type=json.MEDIA_TYPE)

@@ -163,7 +163,7 @@ class SecurityHeaders:
         https = scope.get("scheme") == "https" or self._https_base
         nonce = new_nonce()
         scope.setdefault("state", {})["csp_nonce"] = nonce
-        personal = _with_credentials(scope) and not path.startswith(SHARED_FILES)
+        personal = with_credentials(scope) and not path.startswith(SHARED_FILES)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -203,7 +203,7 @@ class SecurityHeaders:
         return headers + [(name, value) for name, value in wanted if name not in present]
 
 
-def _with_credentials(scope: Scope) -> bool:
+def with_credentials(scope: Scope) -> bool:
     """Whether the request carries the session cookie or an Authorization header."""
     for name, value in scope.get("headers") or []:
         if name == b"authorization":

@@ -29,6 +29,9 @@ CLUSTER_CSS = (
     f"{VENDOR}/leaflet.markercluster/MarkerCluster.css",
     f"{VENDOR}/leaflet.markercluster/MarkerCluster.Default.css",
 )
+VECTORGRID_JS = f"{VENDOR}/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js"
+# Vector tiles of area outlines (app/api/tiles.py), styled by the page's data.
+AREA_TILES = "/tiles/areas/{z}/{x}/{y}.mvt"
 LIVE_LAYER_JS = "/static/js/live-layer.js"
 LIVE_LAYER_CSS = "/static/css/live-layer.css"
 MAPS_JS = "/static/js/maps.js"
@@ -42,6 +45,7 @@ MAX_ZOOM = 18
 _LAYER_NEEDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "markers": ((CLUSTER_JS,), (*CLUSTER_CSS, LIVE_LAYER_CSS)),
     "live": ((LIVE_LAYER_JS,), (LIVE_LAYER_CSS,)),
+    "areaTiles": ((VECTORGRID_JS,), ()),
 }
 # JSON made safe inside a <script> element: no `</script>`, `<!--` or entity can form.
 _SCRIPT_SAFE = (

@@ -18,7 +18,7 @@ import shapely
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
-from app.maps.base import Basemap, DataMap, new_map
+from app.maps.base import AREA_TILES, Basemap, DataMap, new_map
 from app.maps.live import live_assets_layer
 
 # Viridis in ten steps, dark (decile 1, most need, as WIMD's deciles run) to light (decile 10,
@@ -47,6 +47,11 @@ DECIMALS = 5
 # map's bounds.
 MINOR = 0.01
 DETAIL_FIELDS = ("name", "code", "value", "decile", "category", "assets", "within", "people")
+# More areas than this come to the map as vector tiles (/tiles/areas) styled from a small
+# table keyed by code, not as GeoJSON in the page: all 1,909 Welsh LSOAs would be megabytes.
+EMBED_MAX_AREAS = 300
+# The tooltip's fields the tiles themselves give (name, code) or the shade and gap say.
+_TILE_GIVES = ("name", "code", "decile", "category")
 
 
 def decile_colour(decile: int | None) -> str:
@@ -206,6 +211,33 @@ def areas_layer(
     }
 
 
+def area_tiles_layer(
+    areas: Sequence[AreaShade], names: LayerNames, *, level: str
+) -> dict[str, Any]:
+    """The areas of `level` as vector tiles filled by need decile: the page carries only
+    each area's decile, gap category and tooltip figures, keyed by code (`areas`: code ->
+    [decile or 0, gap or "", *the `extra` fields' words]); names and outlines come in tiles."""
+    fields = [f for f in DETAIL_FIELDS if f in names.details]
+    extra = [f for f in fields if f not in _TILE_GIVES]
+    return {
+        "type": "areaTiles",
+        "id": "need",
+        "name": names.need,
+        "url": f"{AREA_TILES}?level={level}",
+        "fields": fields,
+        "labels": [names.details[f] for f in fields],
+        "extra": extra,
+        "areas": {
+            a.code: [a.decile or 0, a.category or "", *(a.details.get(f, "") for f in extra)]
+            for a in areas
+        },
+        "categoryWords": {a.category: a.details.get("category", "") for a in areas if a.category},
+        "style": {"fillOpacity": 0.75, "color": "#ffffff", "weight": 0.8},
+        "fills": [NO_VALUE_COLOUR, *DECILE_COLOURS],
+        "highlight": {"weight": 3, "color": "#000000"},
+    }
+
+
 def need_layer(areas: Sequence[AreaShade], names: LayerNames) -> dict[str, Any]:
     """The areas filled by need decile, each with a tooltip of its details."""
     return areas_layer(
@@ -228,14 +260,19 @@ def build_planner_map(
     theme: str | None,
     asset_layers: Sequence[tuple[str, str]] = (),
     all_assets: tuple[str, Sequence[str]] | None = None,
+    level: str | None = None,
 ) -> DataMap:
     """The overlay map: need deciles, gap categories over them (a copy of the need layer's
     outlines, made in the browser, so the page carries them once), reported gaps, one live
     layer of published assets per (kind, layer name) for the theme, off at first, and with
     `all_assets` (layer name, kinds) one layer of all those kinds, on from the start (one
-    layer, so its clusters never overlap another's); a layer control."""
+    layer, so its clusters never overlap another's); a layer control. Over EMBED_MAX_AREAS
+    areas of one `level`, the areas come as vector tiles (area_tiles_layer)."""
     m = new_map(basemap, label=names.label, lang=lang, bounds=bounds_of_areas(areas), max_zoom=15)
-    m.add(need_layer(areas, names))
+    if level is not None and len(areas) > EMBED_MAX_AREAS:
+        m.add(area_tiles_layer(areas, names, level=level))
+    else:
+        m.add(need_layer(areas, names))
     m.add(
         {
             "type": "categories",

@@ -4,6 +4,7 @@ from app.models.areas import Area, AssetArea
 from app.models.assets import Asset, AssetTheme
 from app.models.audit import AuditEvent
 from app.models.base import Base
+from app.models.changes import DataChange
 from app.models.coproduction import AssetUse, Gap, GapSupport, Offer
 from app.models.deficits import Deficit
 from app.models.indicators import Indicator, IndicatorTheme, IndicatorValue
@@ -60,6 +61,7 @@ __all__ = [
     "Base",
     "Consent",
     "Credential",
+    "DataChange",
     "Deficit",
     "Erasure",
     "Gap",

@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
-from app.vocabularies import KINDS, STATUSES
+from app.vocabularies import KINDS, LEVELS, STATUSES
 
 
 def _in(values: tuple[str, ...]) -> str:
@@ -37,6 +37,8 @@ class Asset(Base):
         UniqueConstraint("source", "source_id", name="uq_assets_source_source_id"),
         Index("ix_assets_status_id", "status", "id"),
         Index("ix_assets_kind_id", "kind", "id"),
+        # The next lapse of a person's consent (app/http/response_cache.py); NULL for the rest.
+        Index("ix_assets_consent_expires_at", "consent_expires_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -94,16 +96,25 @@ class Asset(Base):
 
 
 class AssetTheme(Base):
-    """Link between an asset and one theme, with a copy of the asset's point and whether it is
-    public (app/services/assets/theme_points.py keeps them in step with the asset).
+    """Link between an asset and one theme, with a copy of the asset's point, whether it is
+    public, and its area of each level (app/services/assets/theme_points.py and the area
+    assignment in app/services/needs/areas.py keep them in step with the asset).
 
     The copies let per-theme counts over a million assets read one narrow covering index
-    (theme, public, asset, lon, lat) instead of joining the wide assets table row by row.
+    instead of joining the wide assets table, or the area assignment, row by row.
     """
 
     __tablename__ = "asset_themes"
     __table_args__ = (
-        Index("ix_asset_themes_theme_points", "theme_code", "public", "asset_id", "lon", "lat"),
+        Index(
+            "ix_asset_themes_theme_points",
+            "theme_code",
+            "public",
+            "asset_id",
+            "lon",
+            "lat",
+            *(f"area_{level}" for level in LEVELS),
+        ),
     )
 
     asset_id: Mapped[int] = mapped_column(
@@ -114,5 +125,25 @@ class AssetTheme(Base):
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
     public: Mapped[bool] = mapped_column(Boolean)
+    # The id of the asset's area of each level (as asset_areas has it; NULL outside every area
+    # of the level). One column per level, not the finest area and its parents: each level is
+    # assigned on its own (wards cross MSOAs; custom areas nest in nothing), and no foreign keys,
+    # which would cost bulk loads a check per column; areas.py keeps them.
+    area_lsoa: Mapped[int | None] = mapped_column(Integer)
+    area_msoa: Mapped[int | None] = mapped_column(Integer)
+    area_ward: Mapped[int | None] = mapped_column(Integer)
+    area_local_authority: Mapped[int | None] = mapped_column(Integer)
+    area_custom: Mapped[int | None] = mapped_column(Integer)
 
     asset: Mapped[Asset] = relationship(back_populates="themes")
+
+    @staticmethod
+    def area_column(level: str) -> Any:
+        """The column holding the asset's area of the level (KeyError for an unknown level)."""
+        if level not in LEVELS:
+            raise KeyError(level)
+        return getattr(AssetTheme, f"area_{level}")
+
+
+# One area column per level: a new level needs its column (and a migration).
+assert all(hasattr(AssetTheme, f"area_{level}") for level in LEVELS)

@@ -25,6 +25,7 @@ from pydantic import (
 from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
 
+from app.formats.numbers import area_fragment, metres_fragment, point_fragment
 from app.schemas import codes
 from app.schemas.people import ConsentIn
 from app.schemas.schedules import OpeningHours, OpeningHoursOut, OpeningPeriod, refuse_numbers
@@ -492,3 +493,26 @@ def asset_feature(record: Mapping[str, Any]) -> dict[str, Any]:
         "geometry": point_geojson(record["lon"], record["lat"]),
         "properties": _properties(record),
     }
+
+
+def _canonical_properties(record: Mapping[str, Any], props: dict[str, Any]) -> dict[str, Any]:
+    props["service_area"] = area_fragment(props["service_area"])
+    if "distance_m" in props:
+        props["distance_m"] = metres_fragment(record["distance_m"])
+    return props
+
+
+def canonical_json(record: Mapping[str, Any]) -> dict[str, Any]:
+    """asset_json with its numbers as app/formats/numbers.py writes them (orjson fragments):
+    the bytes the database builds for a list page (app/services/assets/list_sql.py)."""
+    item = asset_json(record)
+    item["location"] = point_fragment(record["lon"], record["lat"])
+    return _canonical_properties(record, item)
+
+
+def canonical_feature(record: Mapping[str, Any]) -> dict[str, Any]:
+    """asset_feature with its numbers as app/formats/numbers.py writes them (orjson fragments)."""
+    feature = asset_feature(record)
+    feature["geometry"] = point_fragment(record["lon"], record["lat"])
+    _canonical_properties(record, feature["properties"])
+    return feature

@@ -132,8 +132,12 @@ def _people_ids(session: Session, events: list[AuditEvent]) -> set[str]:
     return people
 
 
-def _event_json(event: AuditEvent, *, person: bool) -> dict[str, Any]:
-    changes = dict(event.changes or {})
+def _event_json(
+    event: AuditEvent, *, person: bool, created: dict[str, list[Any]] | None = None
+) -> dict[str, Any]:
+    # An imported asset's create event names its import; the values it was created with
+    # (`created`) are derived from the stored asset (imports.inserts.creation_values).
+    changes = {**(created or {}), **(event.changes or {})}
     if person:
         # Written redacted already (record(redact_locations=True)); redacted again on the way
         # out so that no path into the table can show where a person is.
@@ -180,9 +184,16 @@ def list_events(
     more = len(events) > limit
     events = events[:limit]
     people = _people_ids(session, events)
+    from app.services.imports.inserts import creation_values  # imports write through audit
+
+    created = creation_values(session, events)
     return AuditPage(
         events=[
-            _event_json(e, person=e.entity_type == "asset" and e.entity_id in people)
+            _event_json(
+                e,
+                person=e.entity_type == "asset" and e.entity_id in people,
+                created=created.get(e.id),
+            )
             for e in events
         ],
         next_cursor=encode_audit_cursor(events[-1].id) if more and events else None,

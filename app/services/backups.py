@@ -15,6 +15,7 @@ tombstones back and erases those people again.
 import os
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from app.db import ConfigurationError, database_url, make_engine
+from app.models import DataChange
+from app.services.changes import data_version
 from app.services.people import erasure
 from app.settings import Settings
 
@@ -222,6 +225,7 @@ def restore(settings: Settings, source: Path) -> RestoreReport:
     engine = make_engine(settings)
     try:
         live = _live_tombstones(engine) if _exists(url) else []
+        version_before = _version(engine) if _exists(url) else 0
         # Into the ledger before the database holding them is replaced.
         recorded = {(t.asset_id, t.erased_at) for t in erasure.read_ledger(ledger)}
         erasure.append_to_ledger(
@@ -246,12 +250,31 @@ def restore(settings: Settings, source: Path) -> RestoreReport:
         with Session(engine, expire_on_commit=False) as session:
             erasure.remember_tombstones(session, known)
             erased_again = erasure.reapply_erasures(session, actor=ACTOR)
+            _move_version_on(session, version_before)
             session.commit()
     finally:
         engine.dispose()
     return RestoreReport(
         revision=revision, upgraded=upgraded, tombstones=len(known), erased_again=erased_again
     )
+
+
+def _move_version_on(session: Session, before: int) -> None:
+    """Move the restored database's data version past every value the replaced one had (and
+    past the clock in microseconds, for a database that was lost), so no answer a process
+    cached before the restore is taken for one made after it."""
+    target = max(before, time.time_ns() // 1000) + 1
+    weight = target - data_version(session)
+    if weight > 0:
+        session.add(DataChange(tx=None, weight=weight))
+
+
+def _version(engine: Engine) -> int:
+    """The data version of the database about to be replaced (0: it has none yet)."""
+    with engine.connect() as connection:
+        if "data_changes" not in inspect(connection).get_table_names():
+            return 0
+        return data_version(connection)
 
 
 def _exists(url: URL) -> bool:

@@ -1,12 +1,13 @@
 """The contract each spatial backend keeps, and backend-neutral helpers."""
 
 import math
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection, Executable, Table
+from sqlalchemy import Connection, Executable, Select, Table
 from sqlalchemy.sql.elements import ColumnElement
 
 # Metres per degree of latitude at the equator (the smallest value), used to size prefilter boxes.
@@ -125,9 +126,49 @@ class SpatialBackend(Protocol):
         """Insert many rows (same keys; geometry values as WKB elements) as fast as it can."""
         ...
 
+    def staging_table(self, connection: Connection, table: Table) -> Table | None:
+        """An empty temporary table with the table's columns and no index, constraint or
+        trigger (the same one until the transaction ends, then dropped): bulk_insert into it
+        and insert_staged from it. None where inserting into the table itself is as fast."""
+        ...
+
+    def insert_staged(self, connection: Connection, table: Table, staging: Table) -> None:
+        """INSERT INTO table SELECT the staged rows (one statement), and empty the staging."""
+        ...
+
+    def foreign_keys_checked_once(
+        self, connection: Connection, table: Table
+    ) -> AbstractContextManager[None]:
+        """Inside the block, the table's new rows have their foreign keys checked once at its
+        end, all together, instead of one row at a time (PostgreSQL: the constraints are
+        dropped and added again, holding the table exclusively until commit; SQLite: row by
+        row as ever, an index probe each). On an error inside, roll the transaction back."""
+        ...
+
     def point_arrays(
         self, connection: Connection, lon: Any, lat: Any, where: list[ColumnElement[bool]]
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """The lon and lat columns of the rows matching `where`, as two float arrays, gathered
         into one value by the database (no Python row per point: for 100k-point reads)."""
+        ...
+
+    def tagged_point_arrays(
+        self, connection: Connection, lon: Any, lat: Any, tag: Any, where: list[ColumnElement[bool]]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+        """As point_arrays, with an integer column read beside each point (-1 where NULL), in
+        the same one value: the gap analysis's points and their areas in one index read."""
+        ...
+
+    def vector_tile(
+        self,
+        connection: Connection,
+        rows: Select[Any],
+        *,
+        layer: str,
+        tile: Any,
+        simplify: float = 0.0,
+    ) -> bytes:
+        """The rows as one layer of a Mapbox Vector Tile (app/spatial/tiles.py TileBox): their
+        `geom` column (lon/lat) as the geometry, simplified by `simplify` degrees, clipped to
+        the tile; the other columns as properties. b"" when no feature is in the tile."""
         ...

@@ -16,6 +16,7 @@ from sqlalchemy import (
     JSON,
     Connection,
     Executable,
+    Select,
     Table,
     and_,
     func,
@@ -27,6 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.spatial.base import BBox, radius_envelope
+from app.spatial.geometry import geometry_from_db
+from app.spatial.tiles import TileBox, encode_tile
 
 os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
 
@@ -231,6 +234,47 @@ class SpatiaLite:
             return np.empty(0), np.empty(0)
         coordinates = shapely.get_coordinates(shapely.from_wkb(bytes(wkb)))
         return coordinates[:, 0].copy(), coordinates[:, 1].copy()
+
+    def tagged_point_arrays(
+        self, connection: Connection, lon: Any, lat: Any, tag: Any, where: list[ColumnElement[bool]]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+        """One MULTIPOINT Z, the tag as z (exact for integers below 2**53), as point_arrays."""
+        point = func.MakePointZ(lon, lat, func.coalesce(tag, -1))
+        wkb = connection.execute(select(func.AsBinary(func.Collect(point))).where(*where)).scalar()
+        if wkb is None:
+            return np.empty(0), np.empty(0), np.empty(0, dtype=np.int64)
+        xyz = shapely.get_coordinates(shapely.from_wkb(bytes(wkb)), include_z=True)
+        return xyz[:, 0].copy(), xyz[:, 1].copy(), xyz[:, 2].astype(np.int64)
+
+    def vector_tile(
+        self,
+        connection: Connection,
+        rows: Select[Any],
+        *,
+        layer: str,
+        tile: TileBox,
+        simplify: float = 0.0,
+    ) -> bytes:
+        """The rows encoded in Python (app/spatial/tiles.py): SpatiaLite has no ST_AsMVT."""
+        features = []
+        for row in connection.execute(rows).mappings():
+            properties = {k: v for k, v in row.items() if k != "geom"}
+            features.append((geometry_from_db(row["geom"]), properties))
+        return encode_tile(layer, features, tile, simplify=simplify)
+
+    def staging_table(self, connection: Connection, table: Table) -> Table | None:
+        """None: one executemany into the table itself is SQLite's fastest way in (no COPY)."""
+        return None
+
+    def insert_staged(self, connection: Connection, table: Table, staging: Table) -> None:
+        """Never called (staging_table gives None)."""
+        raise NotImplementedError
+
+    @contextmanager
+    def foreign_keys_checked_once(self, connection: Connection, table: Table) -> Iterator[None]:
+        """Nothing to change: SQLite checks a row's keys with an index probe, cheap as it is;
+        deferring them (PRAGMA defer_foreign_keys) would only move a failure to COMMIT."""
+        yield
 
     def bulk_insert(self, connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
         """One DBAPI executemany of plain tuples, converted column by column.

@@ -63,12 +63,14 @@ def _labels(lang: str) -> dict[str, dict[str, str]]:
         "types": {
             "asset": _("Asset"),
             "deficit": _("Service gap"),
+            "import": _("Import of a file"),
             "introduction": _("Introduction"),
             "report": _("Report"),
             "user": _("User"),
         },
         "actions": {
             "create": _("Added"),
+            "import": _("Imported"),
             "update": _("Changed"),
             "archive": _("Archived"),
             "check": _("Checked"),

@@ -26,6 +26,7 @@ DATA_PREFIXES = (
     "/openreferral",
     "/cy/openreferral",
     "/static/",
+    "/tiles/",
     "/healthz",
     "/readyz",
     "/openapi.json",

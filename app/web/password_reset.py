@@ -134,7 +134,12 @@ def new_password_form(
         accounts.check_reset_link(session, key=settings.secret_key.get_secret_value(), token=token)
     except accounts.LinkNotValid:
         return link_not_valid(request, language)
-    return _new_form(request, language, PageForm(FormFields(), _new_texts(language.lang)), token)
+    response = _new_form(
+        request, language, PageForm(FormFields(), _new_texts(language.lang)), token
+    )
+    # It holds the link's secret and depends on whether the link is used yet: kept nowhere.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @page("/reset/new", methods=("POST",))

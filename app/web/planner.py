@@ -4,6 +4,7 @@ Needs and published assets are public: co-production means residents see the sam
 planners. `?print=1` gives a page's print view: no navigation, a static map, the tables.
 """
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
@@ -29,7 +30,7 @@ from app.maps.planner import (
 from app.vocabularies import PUBLIC_KINDS
 from app.web.language import localised, page_language
 from app.web.planner_area import area_view
-from app.web.planner_table import SORTS, Column, row_cells, table_columns, table_csv
+from app.web.planner_table import SORTS, AreaRow, Column, row_cells, table_columns, table_csv
 from app.web.planner_views import (
     LOCALES,
     PARAMETERS,
@@ -49,6 +50,49 @@ page = router.page
 # only their length is limited here.
 Choice = Annotated[str | None, Query(max_length=80)]
 PrintFlag = Annotated[str | None, Query(alias="print", max_length=5)]
+PageNumber = Annotated[str | None, Query(alias="page", max_length=10)]
+# The table shows this many areas a page (a county fits on one; all of Wales, 1,909 LSOAs,
+# would be ~1 MB of HTML on one);
+# the CSV and the print view hold them all.
+PAGE_ROWS = 250
+
+
+@dataclass(frozen=True)
+class TablePage:
+    """Which rows of the table a page shows: `first` and `last` (1-based, inclusive) of
+    `total`, page `number` of `pages`, and the links to the pages before and after."""
+
+    number: int
+    pages: int
+    first: int
+    last: int
+    total: int
+    previous_url: str | None
+    next_url: str | None
+
+
+def table_page(request: Request, total: int, asked: str | None, printing: bool) -> TablePage:
+    """The page of the table asked for (`page`: 1 when not a number, the last when beyond);
+    the print view shows every row."""
+    size = total if printing else PAGE_ROWS
+    pages = max(1, -(-total // max(size, 1)))
+    number = int(asked) if asked and asked.isdigit() else 1
+    number = min(max(number, 1), pages)
+    query = _query(request)
+
+    def link(n: int) -> str:
+        return request.url.path + "?" + urlencode([*query, ("page", str(n))])
+
+    first = (number - 1) * size
+    return TablePage(
+        number=number,
+        pages=pages,
+        first=first + 1 if total else 0,
+        last=min(first + size, total),
+        total=total,
+        previous_url=link(number - 1) if number > 1 else None,
+        next_url=link(number + 1) if number < pages else None,
+    )
 
 
 def _legend(lang: str) -> dict[str, object]:
@@ -145,9 +189,11 @@ def planner_page(
     category: Choice = None,
     sort: Choice = None,
     print_view: PrintFlag = None,
+    page_number: PageNumber = None,
 ) -> HTMLResponse:
     """The planner: the map of need and assets beside its answer (the summary and the priority
-    areas), the method with its parameters as controls, then every area in a sortable table."""
+    areas), the method with its parameters as controls, then every area in a sortable table
+    (PAGE_ROWS a page)."""
     language = page_language(request)
     lang = language.lang
     view = _view(request, session, lang, indicator, theme, level, category, sort)
@@ -172,9 +218,12 @@ def planner_page(
                 _("Community assets: %(theme)s") % {"theme": view.theme_label},
                 list(PUBLIC_KINDS),
             ),
+            level=view.level,
         )
         map_parts = page_parts(m)
     columns = _columns(lang, view)
+    rows = table_page(request, len(view.rows), page_number, printing)
+    shown = view.rows[rows.first - 1 : rows.last] if rows.total else []
     return render_page(
         request,
         language,
@@ -186,7 +235,9 @@ def planner_page(
         categories=category_labels(lang),
         meanings=category_meanings(lang),
         columns=columns,
-        cells=_cells(view),
+        table_rows=shown,
+        cells=_cells(view, shown),
+        table=rows,
         sort_links=_sort_links(request, view),
         map=map_parts,
         static_map=static_map,
@@ -223,10 +274,11 @@ def planner_csv(
     )
 
 
-def _cells(view: PlannerView) -> list[list[str]]:
-    """The table's rows, cell by cell, as shown."""
+def _cells(view: PlannerView, rows: list[AreaRow] | None = None) -> list[list[str]]:
+    """The table's rows (or these of them), cell by cell, as shown."""
     return [
-        row_cells(r, with_share=view.with_share, with_people=view.people_counted) for r in view.rows
+        row_cells(r, with_share=view.with_share, with_people=view.people_counted)
+        for r in (view.rows if rows is None else rows)
     ]
 
 
@@ -248,7 +300,8 @@ def _csv_url(request: Request, lang: str) -> str:
 
 
 def _query(request: Request) -> list[tuple[str, str]]:
-    return [(k, v) for k, v in request.query_params.multi_items() if k not in ("print", "lang")]
+    skip = ("print", "lang", "page")
+    return [(k, v) for k, v in request.query_params.multi_items() if k not in skip]
 
 
 def _print_url(request: Request) -> str:

@@ -45,6 +45,7 @@ def test_a_reset_link_sets_a_new_password_signs_in_and_ends_other_sessions(
     link = mail.link("/reset/new")
     form = client.get(link)
     assert form.status_code == 200
+    assert form.headers["cache-control"] == "no-store"  # it holds the link's secret
     token = link.partition("token=")[2]
     done = client.post(
         "/reset/new", data={"token": token, "password": NEW_PASSWORD}, follow_redirects=False
@@ -54,8 +55,9 @@ def test_a_reset_link_sets_a_new_password_signs_in_and_ends_other_sessions(
     assert elsewhere.get("/api/v1/account").status_code == 401
     assert sign_in(TestClient(client.app), PASSWORD) == 401
     assert sign_in(TestClient(client.app), NEW_PASSWORD) == 200
-    # Used once, the link is dead.
+    # Used once, the link is dead (for anyone: no copy of the form is kept).
     assert client.get(link).status_code == 422
+    assert TestClient(client.app).get(link).status_code == 422
     again = client.post("/reset/new", data={"token": token, "password": "yet another one!"})
     assert again.status_code == 422
 

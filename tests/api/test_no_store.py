@@ -71,6 +71,10 @@ def get_paths(app: Any, world: World) -> list[str]:
         "user_id": world.user_id,
         "collectionId": "assets",
         "path": "css/site.css",
+        "layer": "assets",
+        "z": 14,
+        "x": 8047,
+        "y": 5404,
     }
     paths = []
     for route in routes(app.routes):

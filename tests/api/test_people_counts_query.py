@@ -119,8 +119,9 @@ def seed(session: Session, people: int, *, rng: random.Random) -> None:
 
 @pytest.fixture
 def app_engine(settings: Settings) -> Iterator[tuple[TestClient, Engine]]:
-    """A client, and the engine its app runs its statements on."""
-    app = create_app(settings)
+    """A client, and the engine its app runs its statements on (no response cache: what is
+    counted is what the route itself runs)."""
+    app = create_app(settings.model_copy(update={"response_cache_mb": 0}))
     with TestClient(app) as client:
         yield client, app.state.engine
 

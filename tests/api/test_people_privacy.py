@@ -58,6 +58,16 @@ def test_the_fixture_square_is_far_from_everything_else(patches: Patches) -> Non
     assert _metres(EXACT[0], EXACT[1]) > 800  # different points, one square
 
 
+TILE_ZOOM = 14
+
+
+def tile_of(lon: float, lat: float, zoom: int) -> tuple[int, int, int]:
+    """The web-mercator tile (z, x, y) holding a point."""
+    n = 2**zoom
+    y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+    return zoom, int((lon + 180) / 360 * n), int(y)
+
+
 def _public_gets(
     app: Any, people: list[int], published: int, deficit: int, gap: int = 0
 ) -> Iterator[tuple[str, str]]:
@@ -79,6 +89,9 @@ def _public_gets(
         "deficit_id": [deficit],
         # A published residents' gap ("missing here"); 0 (none) reads the 404 answer.
         "gap_id": [gap],
+        # The vector tile holding the people's square, at a zoom that draws single assets.
+        "layer": ["assets", "areas"],
+        **dict(zip(("z", "x", "y"), ([n] for n in tile_of(*CENTRE, TILE_ZOOM)), strict=True)),
     }
     centre = f"{CENTRE[0]},{CENTRE[1]}"
     extra = {

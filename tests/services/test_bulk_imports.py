@@ -12,6 +12,7 @@ from app.migrate import upgrade
 from app.models import Asset, AuditEvent
 from app.services.assets.records import iter_assets
 from app.services.assets.visibility import SYSTEM
+from app.services.audit import AuditFilters, list_events
 from app.services.imports import writes as import_writes
 from app.services.imports.assets import ImportOptions, import_assets
 from app.settings import Settings
@@ -90,5 +91,7 @@ def test_text_with_tabs_new_lines_and_backslashes_is_stored_as_given(
     records = list(iter_assets(session, viewer=SYSTEM))
     assert {(r["description_en"], r["address"]) for r in records} == {(AWKWARD, "1\\2 Stryd")}
     event = session.scalars(select(AuditEvent).limit(1)).one()
-    assert event.changes["description_en"] == [None, AWKWARD]
+    filters = AuditFilters(entity_type="asset", entity_id=event.entity_id)
+    (shown,) = list_events(session, viewer=SYSTEM, filters=filters).events
+    assert shown["changes"]["description_en"] == [None, AWKWARD]
     assert (event.actor, event.action) == ("bulk", "create")

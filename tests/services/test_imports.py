@@ -13,6 +13,7 @@ from app.models import Asset, AuditEvent
 from app.schemas.assets import AssetCreate
 from app.services.assets.records import create_asset, iter_assets, update_asset
 from app.services.assets.visibility import SYSTEM
+from app.services.audit import AuditFilters, list_events
 from app.services.imports.assets import ImportOptions, ImportReport, import_assets
 from app.services.imports.exports import export_assets
 from app.services.imports.mappings import MappingError, load_mapping, parse_mapping
@@ -212,9 +213,14 @@ def test_a_bulk_created_asset_has_the_same_audit_event_as_one_created_by_the_ser
     assert run(session, path).created == 1
 
     events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
-    assert [e.action for e in events] == ["create", "create"]
+    trail = list_events(session, viewer=SYSTEM, filters=AuditFilters(entity_type="asset")).events
+    by_service, by_import = trail[1], trail[0]  # newest first
+    assert [e.action for e in events] == ["create", "create", "import"]
     assert events[0].entity_id == str(made.id)
-    assert events[1].changes == events[0].changes
+    assert set(events[1].changes) == {"import"}  # compact: the values are not repeated
+    assert events[2].changes["created"] == [None, 1]
+    assert by_import["changes"].pop("import") == [None, events[2].entity_id]
+    assert by_import["changes"] == by_service["changes"]
 
 
 def test_unmapped_categories_are_bad_rows_naming_the_field(

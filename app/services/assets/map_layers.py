@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidInput
@@ -25,6 +25,7 @@ from app.schemas.assets import asset_feature
 from app.schemas.tabular import CSV_COLUMNS, asset_row
 from app.services.assets.records import AssetFilters, count_assets, extent_of_assets, iter_assets
 from app.services.assets.visibility import ANONYMOUS, Viewer, visible_assets
+from app.services.changes import data_version
 from app.spatial import BBox, backend_of
 
 TABLE = "assets"
@@ -161,17 +162,22 @@ Version = tuple[Any, ...]
 CachedPoints = tuple[Version, NDArray[np.float64], NDArray[np.float64]]
 
 
+def points_version(session: Session) -> Version:
+    """What changes whenever an asset is added, changed or removed: the data version
+    (app/services/changes.py; one small query however many assets there are, where reading
+    the assets table's count and sum of versions took a scan of every row), and the database."""
+    return (str(session.get_bind().engine.url), data_version(session))
+
+
 @dataclass
 class PointCache:
     """The points of the public assets, per (kinds, themes), kept by one app process.
 
-    An entry holds while the assets table has the same version: its row count, newest id,
-    latest change and the sum of the records' versions (every write path sets `updated_at`
-    and bumps `version`; deletes change the count). One cheap aggregate per request then
-    replaces reading 100k geometries. Several app processes (replicas) each keep their own,
-    all checked against the one database in the request's own transaction, so a change made
-    through any replica shows on every map at once (tests/replicas); the sum of versions
-    keeps that true when a replica's clock is behind another's (`updated_at` no newest).
+    An entry holds while the data version is the same (`points_version`: database triggers
+    move it on every write, so every write path, a delete included, is seen). One small query
+    per request then replaces reading 100k geometries. Several app processes (replicas) each
+    keep their own, all checked against the one database in the request's own transaction, so
+    a change made through any replica shows on every map at once (tests/replicas).
     """
 
     size: int = 16
@@ -179,19 +185,15 @@ class PointCache:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def arrays(
-        self, session: Session, kinds: tuple[str, ...], themes: tuple[str, ...]
+        self,
+        session: Session,
+        kinds: tuple[str, ...],
+        themes: tuple[str, ...],
+        version: Version | None = None,
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """(lon, lat) arrays of the published public assets of these kinds and themes."""
-        version = tuple(
-            session.execute(
-                select(
-                    func.count(),
-                    func.max(Asset.id),
-                    func.max(Asset.updated_at),
-                    func.coalesce(func.sum(Asset.version), 0),
-                )
-            ).one()
-        )
+        """(lon, lat) arrays of the published public assets of these kinds and themes;
+        `version`: the points_version() the caller already read in this transaction."""
+        version = version or points_version(session)
         key = (kinds, themes)
         with self._lock:
             entry = self._entries.get(key)

@@ -31,8 +31,13 @@ from app.services.needs.areas import assign_asset
 from app.services.people import consents as people
 from app.spatial import BBox, SpatialBackend, backend_of
 from app.spatial.geometry import area_element, geometry_from_db, point_element
+from app.spatial.nearest import NearAttempt, NearStage, nearest_for
 
 TABLE = "assets"
+# A near-me row's flag: its attempt's candidates held every row within the radius.
+NEAR_EXHAUSTIVE = "near_exhaustive"
+# A near-me radius whose box holds fewer index entries than this many pages is searched whole.
+CROWDED_PAGES = 4
 
 
 @dataclass(frozen=True)
@@ -112,7 +117,9 @@ def _columns(backend: SpatialBackend) -> list[Any]:
     return [computed[name] if name in computed else getattr(Asset, name) for name in ASSET_FIELDS]
 
 
-def _where(backend: SpatialBackend, viewer: Viewer, filters: AssetFilters) -> list[Any]:
+def _where(
+    backend: SpatialBackend, viewer: Viewer, filters: AssetFilters, *, with_near: bool = True
+) -> list[Any]:
     conditions: list[Any] = [visible_assets(viewer)]
     if filters.kinds:
         conditions.append(Asset.kind.in_(filters.kinds))
@@ -137,7 +144,7 @@ def _where(backend: SpatialBackend, viewer: Viewer, filters: AssetFilters) -> li
         conditions.append(matches)
     if filters.bbox:
         conditions.append(backend.in_bbox(TABLE, Asset.location, Asset.id, filters.bbox))
-    if filters.near:
+    if filters.near and with_near:
         n = filters.near
         conditions.append(
             backend.within_m(TABLE, Asset.location, Asset.id, n.lon, n.lat, n.radius_m)
@@ -145,16 +152,55 @@ def _where(backend: SpatialBackend, viewer: Viewer, filters: AssetFilters) -> li
     return conditions
 
 
+def near_attempts(session: Session, filters: AssetFilters, limit: int) -> list[NearAttempt]:
+    """The attempts of a near-me page, cheapest first (app/spatial/nearest.py); the last one
+    searches the whole radius."""
+    assert filters.near is not None
+    strategy = nearest_for(session.get_bind().dialect.name)
+    return strategy.attempts(filters.near.radius_m, limit)
+
+
+def _near_stage(
+    session: Session, backend: SpatialBackend, near: Near, attempt: NearAttempt, where: list[Any]
+) -> NearStage:
+    strategy = nearest_for(session.get_bind().dialect.name)
+    return strategy.stage(
+        backend,
+        attempt,
+        table_name=TABLE,
+        geom=Asset.location,
+        pk=Asset.id,
+        lon=near.lon,
+        lat=near.lat,
+        radius_m=near.radius_m,
+        where=where,
+    )
+
+
 def build_list_query(
-    session: Session, *, viewer: Viewer, filters: AssetFilters, limit: int, cursor: str | None
+    session: Session,
+    *,
+    viewer: Viewer,
+    filters: AssetFilters,
+    limit: int,
+    cursor: str | None,
+    near_attempt: NearAttempt | None = None,
 ) -> Select[Any]:
-    """The SELECT for one page of assets (exposed so plans can be checked)."""
+    """The SELECT for one page of assets (exposed so plans can be checked).
+
+    With `near`: the rows of one near-me attempt (near_attempts; default the last, which
+    searches the whole radius), nearest first."""
     backend = _backend(session)
-    conditions = _where(backend, viewer, filters)
+    conditions = _where(backend, viewer, filters, with_near=False)
     columns = _columns(backend)
     if filters.near:
+        attempt = near_attempt or near_attempts(session, filters, limit)[-1]
+        stage = _near_stage(session, backend, filters.near, attempt, list(conditions))
+        conditions += stage.conditions
         distance = backend.distance_m(Asset.location, filters.near.lon, filters.near.lat)
         columns.append(distance.label("distance_m"))
+        if stage.exhaustive is not None:
+            columns.append(stage.exhaustive.label(NEAR_EXHAUSTIVE))
         if cursor is not None:
             last_distance, last_id = decode_cursor(cursor, near=True)
             conditions.append(
@@ -189,6 +235,7 @@ def asset_records(rows: list[Any]) -> list[AssetRecord]:
     records = []
     for row in rows:
         values = dict(row._mapping)
+        values.pop(NEAR_EXHAUSTIVE, None)
         values["service_area"] = geometry_from_db(values["service_area"])
         themes = values["themes"]
         values["themes"] = sorted(themes.split(THEME_SEPARATOR)) if themes else []
@@ -205,8 +252,7 @@ def list_assets(
     cursor: str | None = None,
 ) -> AssetPage:
     """One page of visible assets: nearest first for `near`, else by id; keyset cursor for more."""
-    stmt = build_list_query(session, viewer=viewer, filters=filters, limit=limit, cursor=cursor)
-    rows = list(session.execute(stmt))
+    rows = _page_rows(session, viewer=viewer, filters=filters, limit=limit, cursor=cursor)
     more = len(rows) > limit
     records = asset_records(rows[:limit])
     next_cursor = None
@@ -215,6 +261,85 @@ def list_assets(
         key = [last["distance_m"], last["id"]] if filters.near else [last["id"]]
         next_cursor = encode_cursor(key)
     return AssetPage(records=records, next_cursor=next_cursor)
+
+
+def _page_rows(
+    session: Session, *, viewer: Viewer, filters: AssetFilters, limit: int, cursor: str | None
+) -> list[Any]:
+    """The rows of build_list_query (limit + 1 of them when there are more); near-me through
+    its attempts until one is complete."""
+    if filters.near is None:
+        stmt = build_list_query(session, viewer=viewer, filters=filters, limit=limit, cursor=cursor)
+        return list(session.execute(stmt))
+    strategy = nearest_for(session.get_bind().dialect.name)
+    rows: list[Any] = []
+    for attempt in page_attempts(
+        session, viewer=viewer, filters=filters, limit=limit, cursor=cursor
+    ):
+        stmt = build_list_query(
+            session,
+            viewer=viewer,
+            filters=filters,
+            limit=limit,
+            cursor=cursor,
+            near_attempt=attempt,
+        )
+        rows = list(session.execute(stmt))
+        if strategy.complete(attempt, filters.near.radius_m, len(rows), limit + 1):
+            return rows
+        exhaustive = (
+            rows[0]._mapping.get(NEAR_EXHAUSTIVE)
+            if rows
+            else near_exhausted(session, viewer=viewer, filters=filters, attempt=attempt)
+        )
+        if exhaustive:
+            return rows
+    return rows
+
+
+def page_attempts(
+    session: Session, *, viewer: Viewer, filters: AssetFilters, limit: int, cursor: str | None
+) -> list[NearAttempt]:
+    """The near-me attempts to run for a page, in order. A strategy that probes (SpatiaLite's
+    growing boxes) counts each box's rows first (ids only, unordered, at most limit + 1: no
+    distances sorted, no rows fetched) and runs only the first box that answers the page."""
+    attempts = near_attempts(session, filters, limit)
+    strategy = nearest_for(session.get_bind().dialect.name)
+    if not strategy.probes or filters.near is None:
+        return attempts
+    near = filters.near
+    cap = CROWDED_PAGES * (limit + 1)
+    crowding = strategy.crowding(TABLE, Asset.location, near.lon, near.lat, near.radius_m, cap)
+    if crowding is not None and (session.scalar(crowding) or 0) < cap:
+        return attempts[-1:]  # few rows in the whole radius: one exact search is cheapest
+    for attempt in attempts[:-1]:
+        stmt = build_list_query(
+            session,
+            viewer=viewer,
+            filters=filters,
+            limit=limit,
+            cursor=cursor,
+            near_attempt=attempt,
+        )
+        found = stmt.with_only_columns(Asset.id).order_by(None).subquery()
+        rows = session.scalar(select(func.count()).select_from(found)) or 0
+        if strategy.complete(attempt, filters.near.radius_m, rows, limit + 1):
+            return [attempt]
+    return attempts[-1:]
+
+
+def near_exhausted(
+    session: Session, *, viewer: Viewer, filters: AssetFilters, attempt: NearAttempt
+) -> bool:
+    """Whether a near-me attempt's candidates held every row within the radius (the
+    database's own flag; False for a strategy without one)."""
+    assert filters.near is not None
+    backend = _backend(session)
+    conditions = _where(backend, viewer, filters, with_near=False)
+    stage = _near_stage(session, backend, filters.near, attempt, conditions)
+    if stage.exhaustive is None:
+        return False
+    return bool(session.scalar(select(stage.exhaustive)))
 
 
 def count_assets(session: Session, *, viewer: Viewer, filters: AssetFilters) -> int:

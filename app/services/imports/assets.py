@@ -13,7 +13,6 @@ meanwhile (its writes wait for that last transaction at most).
 """
 
 import gc
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,8 +23,9 @@ from sqlalchemy.orm import Session
 
 from app.services.assets.themes import list_themes
 from app.services.imports.formats import SourceFile, open_source
+from app.services.imports.inserts import record_import
 from app.services.imports.rows import Batch, ImportOptions, Problem, prepared_batches
-from app.services.imports.worker import batches_from_worker
+from app.services.imports.worker import batches_from_workers, spare_cpus
 from app.services.imports.writes import Lookup, Outcome, Planner
 from app.spatial import backend_of
 
@@ -33,10 +33,10 @@ __all__ = ["ImportOptions", "ImportReport", "Problem", "import_assets"]
 
 BATCH = 2000
 TAKEN_MEANWHILE = (
-    "a source_id or id of this file was given to another asset while the file was read; "
-    "nothing was written: import it again"
+    "the database changed while the file was read (a source_id or id of this file was given "
+    "to another asset, or a theme it uses was removed); nothing was written: import it again"
 )
-# Big CSV files are validated in a second process while this one writes (on 2+ CPUs).
+# Big CSV files are validated in other processes while this one writes (on 2+ CPUs).
 PARALLEL_MIN_RECORDS = 20_000
 
 
@@ -88,9 +88,11 @@ def import_assets(
         # on PostgreSQL, no lock; SpatiaLite draws max(id) + 1 under the final write's lock).
         backend = backend_of(session)
         backend.reserve_ids(session.connection(), "assets", "id", 0, planner.ids_above)
+    sources: set[str | None] = set()
     with _collector_paused():
         try:
-            for batch in _batches(source_file, path, options, known_themes):
+            for batch in _batches(source_file, options, known_themes):
+                sources.update(row.values["source"] for row in batch.rows)
                 report.problems.extend(batch.problems)
                 outcome, with_id, new, updates = planner.plan(session, batch.rows)
                 report.add(outcome)
@@ -101,8 +103,20 @@ def import_assets(
                     progress(report.records, source_file.count)
             if report.ok and not options.dry_run:
                 planner.finish(session, options.actor)
+                if report.created or report.updated:
+                    record_import(
+                        session,
+                        actor=options.actor,
+                        import_id=planner.import_id,
+                        file=path.name,
+                        format=source_file.format,
+                        sources=filter(None, sources),
+                        created=report.created,
+                        updated=report.updated,
+                    )
         except IntegrityError:
-            # Another writer took a source_id or id of this file after it was matched.
+            # Another writer took a source_id or id of this file after it was matched, or
+            # removed a theme the file uses after it was checked.
             session.rollback()
             report.problems.append(Problem(0, "file", TAKEN_MEANWHILE))
     report.problems.sort(key=lambda problem: problem.number)
@@ -110,10 +124,11 @@ def import_assets(
 
 
 def _batches(
-    source_file: SourceFile, path: Path, options: ImportOptions, known_themes: frozenset[str]
+    source_file: SourceFile, options: ImportOptions, known_themes: frozenset[str]
 ) -> Iterator[Batch]:
-    if source_file.format == "csv" and source_file.count >= PARALLEL_MIN_RECORDS and _cpus() > 1:
-        return batches_from_worker(path, options, known_themes, BATCH)
+    workers = spare_cpus()
+    if source_file.lines is not None and source_file.count >= PARALLEL_MIN_RECORDS and workers:
+        return batches_from_workers(source_file, options, known_themes, BATCH, workers)
     return prepared_batches(source_file, options, known_themes, BATCH)
 
 
@@ -128,10 +143,3 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1

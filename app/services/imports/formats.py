@@ -2,8 +2,9 @@
 into asset fields (the inverse of app/schemas/tabular.py and asset_feature)."""
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +41,25 @@ class SourceRecord:
 
 
 @dataclass
+class RawLines:
+    """A CSV file's lines as cells, not yet records: what a worker process is handed (cheaper to
+    send than records), with the picklable function that makes each a record there."""
+
+    lines: Iterator[tuple[int, list[str]]]
+    to_record: Callable[[int, list[str]], SourceRecord]
+
+
+@dataclass
 class SourceFile:
-    """An opened asset file: its format, how many records, the largest `id`, and the records."""
+    """An opened asset file: its format, how many records, the largest `id`, and the records
+    (read once: either `records`, or for CSV `lines` to make them elsewhere)."""
 
     format: str
     count: int
     max_id: int
     columns: list[str]
     records: Iterator[SourceRecord]
+    lines: RawLines | None = None
 
     @property
     def location_field(self) -> str:
@@ -109,7 +121,7 @@ def _open_csv(path: Path, *, native: bool) -> SourceFile:
     if len(set(header)) != len(header):
         raise SourceFileError(f"{path.name}: the header repeats a column name")
 
-    def records() -> Iterator[SourceRecord]:
+    def lines() -> Iterator[tuple[int, list[str]]]:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle)
             next(reader)
@@ -117,18 +129,32 @@ def _open_csv(path: Path, *, native: bool) -> SourceFile:
             for row in reader:
                 # The line the record starts on, as an editor shows it (header = line 1).
                 number, last_line = last_line + 1, reader.line_num
-                if not row:
-                    continue
-                cells = [(unsafe_cell(c) if native else c) or None for c in row]
-                values = dict(
-                    zip(header, cells + [None] * (len(header) - len(cells)), strict=False)
-                )
-                problem = None
-                if len(row) > len(header):
-                    problem = f"{len(row)} cells but the header has {len(header)} columns"
-                yield SourceRecord(number=number, values=values, problem=problem)
+                if row:
+                    yield number, row
 
-    return SourceFile(format="csv", count=count, max_id=max_id, columns=header, records=records())
+    to_record = partial(csv_record, tuple(header), native)
+    return SourceFile(
+        format="csv",
+        count=count,
+        max_id=max_id,
+        columns=header,
+        records=(to_record(number, row) for number, row in lines()),
+        lines=RawLines(lines(), to_record),
+    )
+
+
+def csv_record(header: tuple[str, ...], native: bool, number: int, row: list[str]) -> SourceRecord:
+    """One CSV line's cells as a record of the header's columns (empty cells None)."""
+    # The formula guard's apostrophe, looked for in the whole row at once.
+    if native and "\x1f'" in "\x1f" + "\x1f".join(row):
+        cells = [unsafe_cell(c) or None for c in row]
+    else:
+        cells = [c or None for c in row]
+    values = dict(zip(header, cells + [None] * (len(header) - len(cells)), strict=False))
+    problem = None
+    if len(row) > len(header):
+        problem = f"{len(row)} cells but the header has {len(header)} columns"
+    return SourceRecord(number=number, values=values, problem=problem)
 
 
 def _open_geojson(path: Path) -> SourceFile:

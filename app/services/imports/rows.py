@@ -1,8 +1,8 @@
 """One record of an import file -> a validated row (or the problems that stop it).
 
-Every record goes through AssetCreate, so a file obeys every rule an API write does. The rows
-carry plain values only (no pydantic objects), so batches of them pass cheaply to another
-process (see imports.py).
+Every record obeys every rule an API write does: AssetCreate's, through the bulk validator
+(validation.py) that gives its answers at import speed. The rows carry plain values only (no
+pydantic objects), so batches of them pass cheaply between processes (see worker.py).
 """
 
 from collections.abc import Iterator
@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from itertools import islice
-from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -19,8 +18,9 @@ from shapely.geometry import mapping as geojson_mapping
 from app.schemas.assets import AreaIn, AssetCreate, fold
 from app.schemas.schedules import OpeningHours
 from app.services.assets.records import AUDITED_COLUMNS
-from app.services.imports.formats import SourceFile, SourceRecord, native_row, open_source
+from app.services.imports.formats import SourceFile, SourceRecord, native_row
 from app.services.imports.mappings import LIST_TARGETS, Mapping, UnmappedValue
+from app.services.imports.validation import plain_asset_values
 
 Key = tuple[str, str]
 _AREA = TypeAdapter(AreaIn)
@@ -91,14 +91,6 @@ def prepared_batches(
         yield batch
 
 
-def batches_of_file(
-    path: Path, options: ImportOptions, known_themes: frozenset[str], size: int
-) -> Iterator[Batch]:
-    """prepared_batches for a file by path (what a worker process runs)."""
-    source_file = open_source(path, native=options.mapping is None)
-    yield from prepared_batches(source_file, options, known_themes, size)
-
-
 def prepare(
     record: SourceRecord, where: str, options: ImportOptions, known_themes: frozenset[str]
 ) -> Row | list[Problem]:
@@ -128,21 +120,25 @@ def prepare(
         native.data["source"] = options.source
         update_fields.add("source")
     found = [Problem(number, f, reason) for f, reason in native.problems]
-    try:
-        data = AssetCreate.model_validate(native.data)
-    except ValidationError as exc:
-        flagged = {p.field for p in found}
-        for error in exc.errors():
-            name = _field_name(error["loc"], where)
-            if name not in flagged:
-                found.append(Problem(number, name, error["msg"].removeprefix("Value error, ")))
-        return found
+    # The bulk validator decides plain records; AssetCreate the rest, and lists every problem.
+    stored = None if found else plain_asset_values(native.data)
+    if stored is None:
+        try:
+            data = AssetCreate.model_validate(native.data)
+        except ValidationError as exc:
+            flagged = {p.field for p in found}
+            for error in exc.errors():
+                name = _field_name(error["loc"], where)
+                if name not in flagged:
+                    found.append(Problem(number, name, error["msg"].removeprefix("Value error, ")))
+            return found
+        stored = asset_values(data)
     found += [
         Problem(number, "themes", f"unknown theme {code!r} (see /api/v1/themes)")
-        for code in data.themes
+        for code in native.data.get("themes", ())
         if code not in known_themes
     ]
-    row = Row(number, asset_values(data), _update_fields(frozenset(update_fields)))
+    row = Row(number, stored, _update_fields(frozenset(update_fields)))
     if not options.new_ids:
         found += _system_columns(number, native.system, row)
     return found or row

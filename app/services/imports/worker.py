@@ -1,115 +1,116 @@
-"""Validating an import file in a second process, so that one CPU validates while another writes.
+"""Validating an import file in other processes, so that validation runs while this one writes.
 
-The parent starts `python -m app.services.imports.worker`, sends (path, options, known themes,
-batch size) pickled on stdin, and reads length-prefixed pickled messages from stdout:
-("batch", Batch) ..., then ("end", None), or ("error", exception). A plain child process
-(not multiprocessing) never re-runs the parent's main script, whatever the caller is.
+A `concurrent.futures.ProcessPoolExecutor` validates consecutive chunks of a CSV file (one
+worker per spare CPU); this process reads the lines (csv.reader's cells: cheap to read and to
+send), hands the chunks out a few ahead, and takes the validated batches back in file order.
+Workers are forked when this process runs no other thread (instant: nothing to import again);
+otherwise (e.g. a progress bar's refresh thread) they come from a fork server, which never
+copies a half-held lock.
 """
 
-import gc
-import pickle
-import queue
-import struct
-import subprocess
+import ctypes
+import multiprocessing
+import os
+import signal
 import sys
-import tempfile
 import threading
-from collections.abc import Iterator
-from pathlib import Path
-from typing import IO, Any
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from itertools import islice
 
-from app.services.imports.rows import Batch, ImportOptions, batches_of_file
+from app.services.imports.formats import SourceFile, SourceRecord
+from app.services.imports.rows import Batch, ImportOptions, prepare
 
-_LENGTH = struct.Struct("<Q")
-# Batches read ahead of the caller at most (bounds memory on a huge file).
-AHEAD = 64
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# Chunks handed out ahead of the one the caller is writing (bounds memory on a huge file).
+AHEAD = 4
 
 
-def batches_from_worker(
-    path: Path, options: ImportOptions, known_themes: frozenset[str], size: int
+def batches_from_workers(
+    source_file: SourceFile,
+    options: ImportOptions,
+    known_themes: frozenset[str],
+    size: int,
+    workers: int,
 ) -> Iterator[Batch]:
-    """The file's batches, validated by a child process (stopped when the caller stops)."""
-    with tempfile.TemporaryFile() as errors:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "app.services.imports.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=errors,
-        )
-        assert child.stdin is not None and child.stdout is not None
+    """The file's batches in order, validated by `workers` processes (stopped with the caller)."""
+    where = source_file.location_field
+    raw = source_file.lines
+    assert raw is not None, "workers take CSV lines"
+    context = _start_method()
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
+        pending: deque[Future[Batch]] = deque()
         try:
-            request = (path, options, known_themes, size)
-            child.stdin.write(pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
-            child.stdin.close()
-            # A thread drains the pipe while the caller writes, so the child never waits on a
-            # full pipe (the caller's big inserts would otherwise stop validation meanwhile).
-            messages: queue.Queue[bytes | None] = queue.Queue(maxsize=AHEAD)
-            reader = threading.Thread(target=_read_all, args=(child.stdout, messages), daemon=True)
-            reader.start()
             while True:
-                data = messages.get()
-                if data is None:
-                    raise _stopped(child, errors)
-                kind, payload = pickle.loads(data)
-                if kind == "end":
+                while len(pending) < AHEAD * workers and (chunk := list(islice(raw.lines, size))):
+                    task = (chunk, raw.to_record, where, options, known_themes)
+                    pending.append(pool.submit(prepared_chunk, *task))
+                if not pending:
                     return
-                if kind == "error":
-                    raise payload
-                yield payload
+                yield pending.popleft().result()
+        except BrokenProcessPool as exc:
+            raise RuntimeError(f"a validating process stopped ({exc})") from exc
         finally:
-            if child.poll() is None:
-                child.kill()
-            child.wait()
-            child.stdout.close()
+            for future in pending:
+                future.cancel()
 
 
-def _read_all(stream: IO[bytes], messages: "queue.Queue[bytes | None]") -> None:
-    """Put each message's bytes on the queue, then None when the stream ends."""
+def prepared_chunk(
+    lines: list[tuple[int, list[str]]],
+    to_record: Callable[[int, list[str]], SourceRecord],
+    where: str,
+    options: ImportOptions,
+    known_themes: frozenset[str],
+) -> Batch:
+    """One chunk of CSV lines made records and validated (what a worker runs)."""
+    batch = Batch(rows=[], problems=[], records=len(lines))
+    for number, cells in lines:
+        found = prepare(to_record(number, cells), where, options, known_themes)
+        if isinstance(found, list):
+            batch.problems.extend(found)
+        else:
+            batch.rows.append(found)
+    return batch
+
+
+def die_with_parent(parent: int) -> None:
+    """In a worker: end when the importing process ends, however it ends (a SIGKILL runs no
+    clean-up, and a worker left waiting for work would hold the import's pipes open for
+    ever). Linux's PR_SET_PDEATHSIG; elsewhere the executor's own shutdown has to do. A fork
+    server's worker has the server as parent, which ends with the importing process in turn."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if not _parent_alive(parent):  # already gone before the signal was asked for
+        os._exit(1)
+
+
+def _parent_alive(pid: int) -> bool:
     try:
-        while True:
-            header = stream.read(_LENGTH.size)
-            if len(header) < _LENGTH.size:
-                break
-            (length,) = _LENGTH.unpack(header)
-            data = stream.read(length)
-            if len(data) < length:
-                break
-            messages.put(data)
-    except (OSError, ValueError):  # the caller stopped early and closed the pipe
-        pass
-    messages.put(None)
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
-def _stopped(child: "subprocess.Popen[bytes]", errors: IO[bytes]) -> RuntimeError:
-    child.wait()
-    errors.seek(0)
-    tail = errors.read().decode(errors="replace").strip().splitlines()[-5:]
-    return RuntimeError(
-        f"the validating process stopped (exit {child.returncode}): " + " | ".join(tail)
-    )
+def _start_method() -> multiprocessing.context.BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
-def _send(stream: IO[bytes], message: tuple[str, Any]) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_LENGTH.pack(len(data)))
-    stream.write(data)
-    stream.flush()
-
-
-def main() -> None:
-    """The child: read the request, send the batches."""
-    # A short-lived process that frees nothing until it ends: no cycle collection needed.
-    gc.disable()
-    out = sys.stdout.buffer
-    path, options, known_themes, size = pickle.loads(sys.stdin.buffer.read())
+def spare_cpus() -> int:
+    """CPUs this process may use, less the one it writes with (at least 0)."""
     try:
-        for batch in batches_of_file(path, options, known_themes, size):
-            _send(out, ("batch", batch))
-    except Exception as exc:  # the parent raises it
-        _send(out, ("error", exc))
-        return
-    _send(out, ("end", None))
-
-
-if __name__ == "__main__":
-    main()
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return cpus - 1

@@ -1,13 +1,14 @@
-"""Matching validated rows to stored assets, and writing them: bulk inserts for new assets
-(with their themes and one audit event each), services.assets.update_asset for changed ones.
+"""Matching validated rows to stored assets, and writing them: new assets set by set through
+inserts.NewAssets (rows, themes, areas, a compact audit), services.assets.update_asset for
+changed ones.
 
 An import must not hold SQLite's write lock (or PostgreSQL's row locks) for its whole run, so
 that the app's writes wait briefly instead of failing: on SQLite nothing is written while the
 file is read and matched (what to write waits in memory for `Planner.finish`, one short
-transaction at the end); on PostgreSQL new assets are inserted as the file is read (writers do
-not wait for one another there) and changes wait for the end. New ids come from the database
-inside the write (SQLite: max + 1 under the write lock; PostgreSQL: the sequence), never from a
-read made earlier.
+transaction at the end); on PostgreSQL new assets are staged in temporary tables as the file is
+read (no other session waits for those) and reach the real tables, with the changes, at the
+end. New ids come from the database inside the write (SQLite: max + 1 under the write lock;
+PostgreSQL: the sequence), never from a read made earlier.
 
 These lookups read assets without the visibility filter on purpose: an import must see every
 stored asset (people included) to refuse to touch it, and nothing read here leaves the server.
@@ -20,21 +21,20 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import PERSON_KINDS, Asset, AssetTheme, AuditEvent, Base
+from app.models import PERSON_KINDS, Asset, AssetTheme
 from app.models.base import utcnow
 from app.services.assets.records import AUDITED_COLUMNS, update_asset
-from app.services.assets.theme_points import theme_point
 from app.services.assets.visibility import Viewer
+from app.services.imports.inserts import NewAssets, new_import_id
 from app.services.imports.rows import Key, Problem, Row, audit_snapshot, update_values
-from app.services.needs.areas import assign_new_assets
 from app.spatial import SpatialBackend, backend_of
-from app.spatial.geometry import area_element, geometry_from_db, point_elements
+from app.spatial.geometry import geometry_from_db
 
-TABLES = Base.metadata.tables
 LOOKUP_CHUNK = 500
 PRELOAD_MIN_RECORDS = 2000
 PRELOAD_RATIO = 20
-FLUSH_ROWS = 20_000
+# PostgreSQL stages new assets by this many (each flush reads the areas once to place them).
+FLUSH_ROWS = 50_000
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,8 @@ class Planner:
     pending_with_id: list[Row] = field(default_factory=list)
     pending_new: list[Row] = field(default_factory=list)
     pending_updates: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    import_id: str = field(default_factory=new_import_id)
+    inserts: NewAssets | None = None
 
     def plan(
         self, session: Session, rows: list[Row]
@@ -137,7 +139,7 @@ class Planner:
         actor: str,
     ) -> None:
         """Keep what plan() decided for finish(). PostgreSQL, where writers do not wait for one
-        another, inserts the new assets by FLUSH_ROWS meanwhile (bounded memory); SQLite,
+        another, stages the new assets by FLUSH_ROWS meanwhile (bounded memory); SQLite,
         which has one writer, keeps them all for the final transaction."""
         self.pending_with_id += with_id
         self.pending_new += new
@@ -150,17 +152,24 @@ class Planner:
         """Write everything waiting, in the session's transaction (the caller commits).
 
         The transaction takes the write lock first (SQLite: BEGIN IMMEDIATE, waiting for a
-        writer of the app like any writer), then draws the new ids, inserts in batches of
-        FLUSH_ROWS, puts the new assets in their areas and applies the changes (whose rows are
-        locked from here to the commit only)."""
+        writer of the app like any writer), then draws the new ids, inserts the new assets
+        (PostgreSQL: from staging, one statement per table), puts them in their areas and
+        applies the changes (whose rows are locked from here to the commit only)."""
         updates, self.pending_updates = self.pending_updates, []
         _backend(session).begin_writes(session.connection())
         self._insert_pending(session, actor)
+        self.new_assets(actor).finish(session)
         viewer = Viewer(actor=actor, role="admin", with_people=False)
         for asset_id, changes in updates:
             update_asset(
                 session, viewer=viewer, asset_id=asset_id, expected_version=None, data=changes
             )
+
+    def new_assets(self, actor: str) -> NewAssets:
+        """The writer of this import's new assets (one per import)."""
+        if self.inserts is None:
+            self.inserts = NewAssets(actor=actor, now=self.now, import_id=self.import_id)
+        return self.inserts
 
     def _insert_pending(self, session: Session, actor: str) -> None:
         with_id, new = self.pending_with_id, self.pending_new
@@ -174,14 +183,7 @@ class Planner:
         )
         for row, new_id in zip(new, fresh, strict=True):
             row.id = new_id
-        created = with_id + new
-        for start in range(0, len(created), FLUSH_ROWS):
-            insert_rows(session, created[start : start + FLUSH_ROWS], actor=actor, now=self.now)
-        # Only the new assets: changed ones are placed by update_asset, and the others are not
-        # this import's to touch (the app may be placing its own new assets meanwhile).
-        assign_new_assets(
-            session, [(row.id, *row.values["location"]) for row in created if row.id is not None]
-        )
+        self.new_assets(actor).add(session, with_id + new)
 
     def _claim(self, outcome: Outcome, row: Row, asset_id: int) -> bool:
         earlier = self.asset_ids.get(asset_id)
@@ -272,7 +274,7 @@ def _changes(
     session: Session, matches: list[tuple[Row, Existing]]
 ) -> list[tuple[int, dict[str, Any]]]:
     """For matched rows, the fields whose values differ from the stored asset."""
-    stored = _stored_snapshots(session, [existing.id for _, existing in matches])
+    stored = stored_snapshots(session, [existing.id for _, existing in matches])
     updates = []
     for row, existing in matches:
         new = audit_snapshot(row.values)
@@ -287,7 +289,8 @@ def _backend(session: Session) -> SpatialBackend:
     return backend_of(session)
 
 
-def _stored_snapshots(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
+def stored_snapshots(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Stored assets' values in the audit trail's form (rows.audit_snapshot), by id."""
     backend = _backend(session)
     columns = [getattr(Asset, name) for name in AUDITED_COLUMNS]
     snapshots: dict[int, dict[str, Any]] = {}
@@ -312,58 +315,3 @@ def _stored_snapshots(session: Session, ids: list[int]) -> dict[int, dict[str, A
         for asset_id, code in session.execute(themes.order_by(AssetTheme.theme_code)):
             snapshots[asset_id]["themes"].append(code)
     return snapshots
-
-
-def insert_rows(session: Session, rows: list[Row], *, actor: str, now: datetime) -> None:
-    """Bulk-insert new assets (ids already given), their themes and one audit event each."""
-    backend, connection = _backend(session), session.connection()
-    locations = point_elements([row.values["location"] for row in rows])
-    records = [
-        _record(row, location, actor=actor, now=now)
-        for row, location in zip(rows, locations, strict=True)
-    ]
-    backend.bulk_insert(connection, TABLES[Asset.__tablename__], records)
-    links = []
-    for row in rows:
-        values = row.values
-        point = theme_point(values["kind"], values["status"], *values["location"])
-        links += [{"asset_id": row.id, "theme_code": code, **point} for code in values["themes"]]
-    backend.bulk_insert(connection, TABLES[AssetTheme.__tablename__], links)
-    events = [
-        {
-            "occurred_at": now,
-            "actor": actor,
-            "action": "create",
-            "entity_type": "asset",
-            "entity_id": str(row.id),
-            "changes": _created(audit_snapshot(row.values)),
-        }
-        for row in rows
-    ]
-    backend.bulk_insert(connection, TABLES[AuditEvent.__tablename__], events)
-
-
-def _created(snapshot: dict[str, Any]) -> dict[str, list[Any]]:
-    # audit.diff({}, snapshot), which services.assets.create_asset records, without its
-    # per-key set work (a test checks both give the same event).
-    return {key: [None, snapshot[key]] for key in _SNAPSHOT_KEYS if snapshot[key] is not None}
-
-
-_SNAPSHOT_KEYS = tuple(sorted((*AUDITED_COLUMNS, "location", "service_area", "themes")))
-
-
-def _record(row: Row, location: Any, *, actor: str, now: datetime) -> dict[str, Any]:
-    values = row.values
-    area = values["service_area"]
-    return {
-        "id": row.id,
-        **{name: values[name] for name in AUDITED_COLUMNS},
-        "search_text": values["search_text"],
-        "location": location,
-        "service_area": area_element(area) if area is not None else None,
-        "version": row.version or 1,
-        "created_at": row.created_at or now,
-        "updated_at": row.updated_at or row.created_at or now,
-        "created_by": actor,
-        "updated_by": actor,
-    }

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from app.errors import InvalidInput, NotFound
-from app.models import LEVELS, Area, AssetArea, AssetTheme, Indicator, IndicatorValue, Theme
+from app.models import LEVELS, Area, AssetTheme, Indicator, IndicatorValue, Theme
 from app.services.assets.nearby import near_counts
 from app.services.needs.indicators import need_percentiles
 from app.services.needs.shapes import area_shapes
@@ -102,15 +102,14 @@ def apply_reported_gaps(rows: list[dict[str, Any]], supports: list[int], p: GapP
 def counts_in_areas(session: Session, *, level: str, theme: str) -> dict[int, int]:
     """Public assets of the theme in each area of the level (stored assignment; no spatial join).
 
-    Reads the theme's public links from their covering index (asset_themes carries the public
-    flag), then each one's area of the level: the wide assets table is not touched."""
+    One aggregate over the theme's public links in their covering index: each link carries its
+    asset's area of every level (asset_themes.area_<level>, kept by needs/areas.py), so
+    neither assets nor asset_areas is read."""
+    area = AssetTheme.area_column(level)
     stmt = (
-        select(AssetArea.area_id, func.count())
-        .select_from(AssetTheme)
-        .join(AssetArea, AssetArea.asset_id == AssetTheme.asset_id)
-        .join(Area, Area.id == AssetArea.area_id)
-        .where(AssetTheme.theme_code == theme, AssetTheme.public == true(), Area.level == level)
-        .group_by(AssetArea.area_id)
+        select(area, func.count())
+        .where(AssetTheme.theme_code == theme, AssetTheme.public == true(), area.is_not(None))
+        .group_by(area)
     )
     return {area_id: int(n) for area_id, n in session.execute(stmt)}
 
@@ -153,6 +152,40 @@ def counts_near(
     return {key: int(n) for key, n in zip(keys, counts.tolist(), strict=True) if n}
 
 
+def gap_counts(
+    session: Session,
+    centres: Sequence[tuple[int, float, float]],
+    *,
+    level: str,
+    theme: str,
+    distance_m: float,
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Both counts of a gap analysis from one read of the theme's public links: per area of
+    the level, those in it (counts_in_areas), and per (area id, lon, lat) centre those within
+    distance_m of it (counts_near). Areas and centres with none are left out.
+
+    Each link carries its point and its asset's area of the level, so one range of the covering
+    index of asset_themes, gathered by the database into one value, gives both."""
+    backend = backend_of(session)
+    lon, lat, area = backend.tagged_point_arrays(
+        session.connection(),
+        AssetTheme.lon,
+        AssetTheme.lat,
+        AssetTheme.area_column(level),
+        [AssetTheme.theme_code == theme, AssetTheme.public == true()],
+    )
+    placed = area[area >= 0]
+    per_area = np.bincount(placed) if placed.size else np.zeros(0, dtype=np.int64)
+    in_area = {int(i): int(per_area[i]) for i in np.flatnonzero(per_area)}
+    if not centres:
+        return in_area, {}
+    cx = np.array([c[1] for c in centres], dtype=np.float64)
+    cy = np.array([c[2] for c in centres], dtype=np.float64)
+    near = near_counts(cx, cy, lon, lat, distance_m)
+    within = {c[0]: int(n) for c, n in zip(centres, near.tolist(), strict=True) if n}
+    return in_area, within
+
+
 def check_parameters(session: Session, p: GapParameters) -> tuple[Indicator, Theme]:
     """The indicator and theme of a gap analysis; InvalidInput for an unknown one."""
     if p.level not in LEVELS:
@@ -180,6 +213,7 @@ def gap_analysis(
 ) -> dict[str, Any]:
     """One row per area of the level with a value of the indicator: need beside assets."""
     indicator, theme = check_parameters(session, p)
+    backend = backend_of(session)
     columns = [
         Area.id,
         Area.code,
@@ -187,6 +221,8 @@ def gap_analysis(
         Area.name_cy,
         Area.population,
         IndicatorValue.value,
+        backend.x(Area.centroid).label("x"),
+        backend.y(Area.centroid).label("y"),
     ]
     areas = session.execute(
         select(*columns)
@@ -197,8 +233,13 @@ def gap_analysis(
     percentiles = need_percentiles(
         {a.id: a.value for a in areas}, higher_is_more_need=indicator.higher_is_more_need
     )
-    in_area = counts_in_areas(session, level=p.level, theme=p.theme)
-    within = counts_within(session, level=p.level, theme=p.theme, distance_m=p.distance_m)
+    in_area, within = gap_counts(
+        session,
+        [(a.id, a.x, a.y) for a in areas],
+        level=p.level,
+        theme=p.theme,
+        distance_m=p.distance_m,
+    )
     shapes = area_shapes(session, (a.id for a in areas)) if with_geometry else {}
     rows = []
     for a in areas:

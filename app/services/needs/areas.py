@@ -12,10 +12,11 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
-from app.models import Area, Asset, AssetArea
+from app.models import Area, Asset, AssetArea, AssetTheme
 from app.models.base import utcnow
 from app.schemas.codes import area_code_problem
 from app.services.imports.vector_files import read_features
+from app.services.needs.link_areas import copy_link_areas, set_asset_link_areas
 from app.spatial import BBox, backend_of
 from app.spatial.geometry import area_element, geometry_from_db, point_element
 
@@ -280,6 +281,7 @@ def assign_asset(session: Session, asset_id: int) -> None:
         session.execute(
             insert(AssetArea), [{"asset_id": asset_id, "area_id": a} for a in chosen.values()]
         )
+    set_asset_link_areas(session, asset_id, chosen)
 
 
 def assign_all_assets(session: Session) -> int:
@@ -296,7 +298,10 @@ def assign_assets(session: Session, *, levels: Iterable[str]) -> int:
     """
     backend = backend_of(session)
     # The app places its new assets meanwhile: they wait for this rewrite to commit, instead of
-    # adding a row it would add again (PostgreSQL's unique violation, the import lost).
+    # adding a row it would add again (PostgreSQL's unique violation, the import lost). The theme
+    # links first, in the order the app's writes take them (links, then areas): an edit that has
+    # written its links finishes before this starts, instead of a deadlock on the copies.
+    backend.lock_table(session.connection(), AssetTheme.__tablename__)
     backend.lock_table(session.connection(), AssetArea.__tablename__)
     levels = list(levels)
     areas = session.execute(
@@ -329,18 +334,20 @@ def assign_assets(session: Session, *, levels: Iterable[str]) -> int:
     ]
     for start in range(0, len(pairs), 5000):
         session.execute(insert(AssetArea), pairs[start : start + 5000])
+    copy_link_areas(session, levels=levels)
     session.flush()
     return len(pairs)
 
 
-def assign_new_assets(session: Session, points: list[tuple[int, float, float]]) -> int:
-    """Put new assets (id, lon, lat), not yet in any area, in the areas covering them (one per
-    level, as assign_assets decides); returns assignments made.
+Placements = dict[int, dict[str, int]]
 
-    Touches only these assets' rows, so the app may place its own new assets meanwhile (a
-    whole-table reassignment would collide with them on PostgreSQL)."""
+
+def place_points(session: Session, points: list[tuple[int, float, float]]) -> Placements:
+    """For new assets (id, lon, lat): per asset id, its area id per level (the levels it lies
+    in; one area each, as assign_assets decides). Reads the areas, writes nothing."""
+    placed: Placements = {}
     if not points:
-        return 0
+        return placed
     ids = np.array([p[0] for p in points], dtype=np.int64)
     xs = np.array([p[1] for p in points], dtype=np.float64)
     ys = np.array([p[2] for p in points], dtype=np.float64)
@@ -356,11 +363,38 @@ def assign_new_assets(session: Session, points: list[tuple[int, float, float]]) 
             key = (asset_id, area.level)
             if key not in best or area.code < best[key][0]:
                 best[key] = (area.code, area.id)
+    for (asset_id, level), (_code, area_id) in best.items():
+        placed.setdefault(asset_id, {})[level] = area_id
+    return placed
+
+
+def assign_new_assets(
+    session: Session, points: list[tuple[int, float, float]], *, placed: Placements | None = None
+) -> int:
+    """Put new assets (id, lon, lat), not yet in any area, in the areas covering them (one per
+    level, as assign_assets decides), and copy those onto their theme links (written before
+    this call); returns assignments made.
+
+    A bulk writer that wrote the links with their areas already (place_points first, then
+    `theme_point(..., areas=placed.get(id))` for each link) passes `placed`: the links are then
+    left as they are, which saves rewriting each of them.
+
+    Touches only these assets' rows, so the app may place its own new assets meanwhile (a
+    whole-table reassignment would collide with them on PostgreSQL)."""
+    if not points:
+        return 0
+    links_placed = placed is not None
+    placed = placed if placed is not None else place_points(session, points)
     pairs = [
-        {"asset_id": asset_id, "area_id": area_id} for (asset_id, _), (_, area_id) in best.items()
+        {"asset_id": asset_id, "area_id": area_id}
+        for asset_id, chosen in placed.items()
+        for area_id in chosen.values()
     ]
     for start in range(0, len(pairs), 5000):
         session.execute(insert(AssetArea), pairs[start : start + 5000])
+    if not links_placed:
+        levels = {level for chosen in placed.values() for level in chosen}
+        copy_link_areas(session, levels=sorted(levels), asset_ids=sorted(placed))
     session.flush()
     return len(pairs)
 

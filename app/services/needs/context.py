@@ -12,12 +12,12 @@ from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Area
+from app.services.needs.shapes import area_shapes, areas_state
 from app.spatial import BBox
-from app.spatial.geometry import geometry_from_db
 
 # Outlines: ~70 m for a local authority (seen whole), ~20-35 m for smaller areas; from
 # CLOSE_FROM_ZOOM (a street or two across) ~3-5 m, where coarser lines cut through houses.
@@ -73,11 +73,7 @@ class _Outlines:
         self._areas: list[ContextArea] = []
 
     def get(self, session: Session) -> list[ContextArea]:
-        # Cheap to ask every time; changes whenever areas are imported, replaced or removed.
-        count, last_id, last_import = session.execute(
-            select(func.count(Area.id), func.max(Area.id), func.max(Area.imported_at))
-        ).one()
-        key = (str(session.get_bind().engine.url), count, last_id, str(last_import))
+        key = areas_state(session)  # cheap to ask every time
         with self._lock:
             if key != self._key:
                 self._areas = _load(session)
@@ -89,10 +85,11 @@ _OUTLINES = _Outlines()
 
 
 def _load(session: Session) -> list[ContextArea]:
-    rows = session.execute(select(Area.code, Area.level, Area.name_en, Area.name_cy, Area.geom))
+    rows = session.execute(select(Area.id, Area.code, Area.level, Area.name_en, Area.name_cy)).all()
+    shapes = area_shapes(session, [row.id for row in rows])
     areas = []
-    for code, level, name_en, name_cy, geom in rows:
-        shape: BaseGeometry = geometry_from_db(geom)
+    for area_id, code, level, name_en, name_cy in rows:
+        shape = shapes.get(area_id)
         if shape is None or shape.is_empty:
             continue
         inside = shape.representative_point()

@@ -38,9 +38,11 @@ class _Boundaries:
         self._key: tuple[Any, ...] | None = None
         self._shapes: dict[int, BaseGeometry] = {}
 
-    def get(self, session: Session, ids: Iterable[int]) -> dict[int, BaseGeometry]:
+    def get(
+        self, session: Session, ids: Iterable[int], key: tuple[Any, ...] | None
+    ) -> dict[int, BaseGeometry]:
         wanted = list(dict.fromkeys(ids))
-        key = areas_state(session)
+        key = key or areas_state(session)
         with self._lock:
             if key != self._key:
                 self._key, self._shapes = key, {}
@@ -61,6 +63,9 @@ class _Boundaries:
 _BOUNDARIES = _Boundaries()
 
 
-def area_shapes(session: Session, ids: Iterable[int]) -> dict[int, BaseGeometry]:
-    """The boundaries of the areas with these ids (ids that do not exist are left out)."""
-    return _BOUNDARIES.get(session, ids)
+def area_shapes(
+    session: Session, ids: Iterable[int], *, state: tuple[Any, ...] | None = None
+) -> dict[int, BaseGeometry]:
+    """The boundaries of the areas with these ids (ids that do not exist are left out).
+    `state`: the areas_state() the caller already read in this transaction, to ask only once."""
+    return _BOUNDARIES.get(session, ids, state)

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,8 +35,9 @@ from app.models import LEVELS, PERSON_KINDS, Area, Asset, AssetTheme, PublicLoca
 from app.models.base import utcnow
 from app.services.assets.themes import labels as theme_labels
 from app.services.needs.areas import areas_covering
+from app.services.needs.shapes import area_shapes, areas_state
 from app.spatial import BBox, backend_of
-from app.spatial.geometry import bounds_of, geometry_from_db
+from app.spatial.geometry import bounds_of
 
 THRESHOLD = 5
 MAX_NOISE = 2
@@ -112,7 +114,7 @@ class _Tally:
 class _LevelArea:
     id: int
     code: str
-    geom: Any  # WKB from the database
+    shape: BaseGeometry
 
 
 def _area_of_squares(
@@ -122,8 +124,7 @@ def _area_of_squares(
     several do (a centre on a shared edge), as app/services/needs/areas.py places assets."""
     if not squares or not areas:
         return [None] * len(squares)
-    shapes = [geometry_from_db(a.geom) for a in areas]
-    tree = shapely.STRtree(shapes)
+    tree = shapely.STRtree([a.shape for a in areas])
     points = shapely.points(np.array(squares, dtype=np.float64))
     square_index, area_index = tree.query(points, predicate="intersects")
     best: list[_LevelArea | None] = [None] * len(squares)
@@ -208,9 +209,7 @@ def _counts(
     session: Session, level: str, *, themes: Iterable[str], area_codes: Iterable[str]
 ) -> list[PeopleCount]:
     codes = tuple(area_codes)
-    stmt = select(Area.id, Area.code, Area.name_en, Area.name_cy, Area.geom).where(
-        Area.level == level
-    )
+    stmt = select(Area.id, Area.code, Area.name_en, Area.name_cy).where(Area.level == level)
     if codes:
         stmt = stmt.where(Area.code.in_(codes))
     areas = list(session.execute(stmt.order_by(Area.code)))
@@ -218,19 +217,26 @@ def _counts(
         return []
     theme_codes = _theme_codes(session, themes)
     bbox = None
-    level_areas = [_LevelArea(a.id, a.code, a.geom) for a in areas]
+    candidates = [(a.id, a.code) for a in areas]
+    state = areas_state(session)
     if codes:  # only people inside the areas' bounds can be counted in them
-        bbox = bounds_of([geometry_from_db(a.geom) for a in areas])
+        bbox = bounds_of(list(area_shapes(session, [a.id for a in areas], state=state).values()))
         # A neighbour with a lower code takes a square on the shared edge: it competes too.
-        level_areas = [
-            _LevelArea(*row)
-            for row in session.execute(
-                select(Area.id, Area.code, Area.geom).where(
+        candidates = [
+            (area_id, code)
+            for area_id, code in session.execute(
+                select(Area.id, Area.code).where(
                     Area.level == level,
                     backend_of(session).in_bbox("areas", Area.geom, Area.id, bbox),
                 )
             )
         ]
+    shapes = area_shapes(session, [area_id for area_id, _code in candidates], state=state)
+    level_areas = [
+        _LevelArea(area_id, code, shapes[area_id])
+        for area_id, code in candidates
+        if area_id in shapes and shapes[area_id] is not None
+    ]
     tallies = _tallies(session, themes=tuple(theme_codes), bbox=bbox, areas=level_areas)
     empty = _Tally()
     return [

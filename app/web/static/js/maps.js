@@ -1,7 +1,8 @@
 /* Every map of the site (app/maps/): a map element with data-map-data naming its data island,
  * <script type="application/json">, which this script reads with JSON.parse and draws with
  * Leaflet: the basemap and its credit, the context layer (area outlines and names loaded by
- * viewport, under everything), areas (GeoJSON, tooltips of their details), gap categories
+ * viewport, under everything), areas (GeoJSON, or vector tiles styled by code: areaTiles,
+ * tooltips of their details), gap categories
  * (patterns over the areas), reported-gap pins, asset markers in stacks (leaflet.markercluster),
  * numbered when the page lists them by number, the "you searched here" marker, live layers
  * (live-layer.js), a layer control, and the page's words on Leaflet's controls.
@@ -79,7 +80,114 @@
     return geo;
   }
 
-  function categoriesLayer(spec, source) {
+  // ---- areas as vector tiles (leaflet.vectorgrid; /tiles/areas), styled from the page ------
+  // The tiles carry each area's outline, code and names; the page's data gives, by code, its
+  // decile, gap category and tooltip figures. Areas the page does not list are not drawn.
+  // Vectorgrid's SVG renderer: SVG can fill with the gap patterns, and its canvas renderer
+  // calls L.DomEvent.fakeStop, which Leaflet 1.8 removed.
+
+  var tileCaches = {};
+
+  function tileName(properties, lang) {
+    var name = contextName(properties, lang);
+    return name.text ? name : { text: properties.code || "", lang: lang };
+  }
+
+  function tileDetails(spec, properties, lang) {
+    var row = spec.areas[properties.code] || [0, ""];
+    var values = {
+      name: tileName(properties, lang).text,
+      code: properties.code,
+      decile: row[0] ? String(row[0]) : "",
+      category: spec.categoryWords[row[1]] || "",
+    };
+    spec.extra.forEach(function (field, i) { values[field] = row[2 + i]; });
+    return { feature: { properties: values } };
+  }
+
+  function areaTiles(spec, lang, style) {
+    var grid = L.vectorGrid.protobuf(spec.url, {
+      rendererFactory: L.svg.tile,
+      interactive: style.interactive !== false,
+      pane: "overlayPane",
+      zIndex: style.zIndex || 1,
+      maxNativeZoom: 16,
+      getFeatureId: function (feature) { return feature.properties.code; },
+      vectorTileLayerStyles: {
+        areas: function (properties) {
+          var row = spec.areas[properties.code];
+          return row ? style.of(row) : [];
+        },
+      },
+    });
+    // The need layer and its gap categories draw the same tiles: fetch and parse each once.
+    var fetchTile = grid._getVectorTilePromise;
+    grid._getVectorTilePromise = function (coords, bounds) {
+      var key = coords.z + "/" + coords.x + "/" + coords.y;
+      var tiles = tileCaches[spec.url] || {};
+      if (!tiles[key]) {
+        if (Object.keys(tiles).length > 256) {
+          tiles = {};
+        }
+        tiles[key] = fetchTile.call(grid, coords, bounds);
+        tileCaches[spec.url] = tiles;
+      }
+      return tiles[key];
+    };
+    return grid;
+  }
+
+  function areaTilesLayer(spec, map, lang) {
+    var styleOf = function (row) {
+      var style = Object.assign({ fill: true }, spec.style);
+      style.fillColor = spec.fills[row[0] || 0];
+      return style;
+    };
+    var grid = areaTiles(spec, lang, { of: styleOf });
+    var tooltip = L.tooltip({ direction: "top", offset: [0, -8] });
+    var table = detailsTable(spec.fields, spec.labels);
+    var lit = null;
+    function featureOf(e) {
+      var layer = e.propagatedFrom || e.layer;
+      return layer && layer.properties ? layer.properties : null;
+    }
+    grid.on("mouseover", function (e) {
+      var properties = featureOf(e);
+      if (!properties) {
+        return;
+      }
+      tooltip.setLatLng(e.latlng).setContent(table(tileDetails(spec, properties, lang)));
+      map.openTooltip(tooltip);
+      if (spec.highlight && spec.areas[properties.code]) {
+        lit = properties.code;
+        grid.setFeatureStyle(lit, Object.assign(styleOf(spec.areas[lit]), spec.highlight));
+      }
+    });
+    grid.on("mousemove", function (e) { tooltip.setLatLng(e.latlng); });
+    grid.on("mouseout", function () {
+      map.closeTooltip(tooltip);
+      if (lit !== null) {
+        grid.resetFeatureStyle(lit);
+        lit = null;
+      }
+    });
+    // Drawn: what a test or a benchmark waits for (the first tiles of the view are in).
+    grid.once("load", function () {
+      map.getContainer().setAttribute("data-areas-loaded", "true");
+    });
+    return grid;
+  }
+
+  function categoriesLayer(spec, source, lang) {
+    if (source && source.type === "areaTiles") {
+      return areaTiles(source, lang, {
+        interactive: false,
+        zIndex: 2,
+        of: function (row) {
+          return spec.styles[row[1]] || [];
+        },
+      });
+    }
     return L.geoJSON(source ? source.data : null, {
       interactive: false,
       style: function (feature) {
@@ -403,8 +511,11 @@
       if (spec.type === "areas") {
         layer = areasLayer(spec);
         sources[spec.id] = spec;
+      } else if (spec.type === "areaTiles" && L.vectorGrid) {
+        layer = areaTilesLayer(spec, map, data.lang);
+        sources[spec.id] = spec;
       } else if (spec.type === "categories") {
-        layer = categoriesLayer(spec, sources[spec.source]);
+        layer = categoriesLayer(spec, sources[spec.source], data.lang);
       } else if (spec.type === "pins") {
         layer = pinsLayer(spec);
       } else if (spec.type === "markers") {
