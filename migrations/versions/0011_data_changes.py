@@ -9,7 +9,8 @@ any of them, in the same transaction that reads the data, at the cost of one sma
 version is `SELECT sum(weight) FROM data_changes`; triggers on every table a public answer is
 made from move it, so no write path (the app, an import, the CLI, psql) can forget to.
 
-- SQLite: one row, whose weight each written row adds 1 to (writers are serialised anyway).
+- SQLite: one row (id 1, made again if deleted), whose weight each written row adds 1 to
+  (writers are serialised anyway).
 - PostgreSQL: each writing transaction adds one row of weight 1 (its transaction id, once, by a
   statement-level trigger), so concurrent writers never wait on a shared row; a background job
   folds old rows into one of the same total weight (app/services/changes.py `compact`), so the
@@ -74,10 +75,16 @@ def upgrade() -> None:
         sa.Column("tx", sa.BigInteger(), nullable=True, unique=True),
         sa.Column("weight", sa.BigInteger(), nullable=False),
     )
-    op.execute("INSERT INTO data_changes (tx, weight) VALUES (NULL, 0)")
+    postgres = op.get_bind().dialect.name == "postgresql"
+    # PostgreSQL's ids come from the sequence; SQLite's triggers add to row 1.
+    op.execute(
+        "INSERT INTO data_changes (tx, weight) VALUES (NULL, 0)"
+        if postgres
+        else "INSERT INTO data_changes (id, tx, weight) VALUES (1, NULL, 0)"
+    )
     # When the next published person's consent lapses: read with the version.
     op.create_index("ix_assets_consent_expires_at", "assets", ["consent_expires_at"])
-    if op.get_bind().dialect.name == "postgresql":
+    if postgres:
         op.execute(PG_FUNCTION)
         for table in TRACKED:
             op.execute(
@@ -89,8 +96,8 @@ def upgrade() -> None:
         for action in ("INSERT", "UPDATE", "DELETE"):
             op.execute(
                 f"CREATE TRIGGER data_changed_{table}_{action.lower()} AFTER {action} ON {table} "
-                "BEGIN UPDATE data_changes SET weight = weight + 1 "
-                "WHERE id = (SELECT min(id) FROM data_changes); END"
+                "BEGIN INSERT INTO data_changes (id, tx, weight) VALUES (1, NULL, 1) "
+                "ON CONFLICT (id) DO UPDATE SET weight = weight + 1; END"
             )
 
 

@@ -38,13 +38,15 @@ def assetmap(db: Engine, db_url: str, tmp_path: Path) -> Iterator[Invoke]:
 
 
 TAXONOMY_TABLES = ("themes", "theme_relations")
+# Kept too: the data version only ever grows (answers cached under it would be taken again).
+KEPT_TABLES = (*TAXONOMY_TABLES, "data_changes")
 
 
 def empty_database(engine: Engine) -> None:
     """Delete every row but the taxonomy (themes and their relations): an empty registry."""
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
-            if table.name not in TAXONOMY_TABLES:
+            if table.name not in KEPT_TABLES:
                 connection.execute(delete(table))
 
 

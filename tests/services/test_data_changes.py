@@ -102,3 +102,13 @@ def test_compaction_keeps_the_version_and_folds_the_rows(db: Engine, session: Se
     session.execute(update(Theme).where(Theme.code == "food").values(label_cy="Bwyd"))
     session.commit()
     assert version(db) == before + 1
+
+
+def test_writes_still_move_it_after_its_rows_are_deleted(db: Engine, session: Session) -> None:
+    # Deleting data_changes by hand must not stop the version (SQLite makes its row again).
+    session.execute(delete(DataChange))
+    session.commit()
+    assert version(db) == 0
+    session.execute(update(Theme).where(Theme.code == "food").values(label_cy="Bwyd"))
+    session.commit()
+    assert version(db) > 0
