@@ -1,6 +1,7 @@
 """Failed sign-ins back off instead of locking the owner out, a ceiling holds across the whole
 service, and password checks (argon2, 64 MiB each) run a few at a time."""
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -131,9 +132,13 @@ def test_password_checks_run_a_few_at_a_time_and_health_stays_quick(
     assert health.status_code == 200 and health_seconds < 1
 
 
+# The wait counts down: on a slow machine a second may pass before the page is asked for.
 @pytest.mark.parametrize(
     ("path", "says"),
-    [("/sign-in", "Wait 2 seconds, then try again."), ("/cy/sign-in", "Arhoswch 2 eiliad")],
+    [
+        ("/sign-in", r"Wait [12] seconds, then try again\."),
+        ("/cy/sign-in", r"Arhoswch [12] eiliad"),
+    ],
 )
 def test_the_sign_in_page_tells_the_owner_how_many_seconds_to_wait(
     settings: Settings, owner: str, path: str, says: str
@@ -149,4 +154,4 @@ def test_the_sign_in_page_tells_the_owner_how_many_seconds_to_wait(
         )
 
     assert page.status_code == 429
-    assert says in page.text
+    assert re.search(says, page.text), page.text
