@@ -31,13 +31,12 @@ from app.services.assets.records import (
     AssetFilters,
     build_list_query,
     encode_cursor,
-    near_exhausted,
-    page_attempts,
+    run_near_attempts,
 )
 from app.services.assets.visibility import Viewer
 from app.spatial import backend_of
 from app.spatial.json_sql import JSONText, joined, json_text_for
-from app.spatial.nearest import nearest_for
+from app.spatial.nearest import NearAttempt
 
 Shape = Literal["json", "feature"]
 _TIMESTAMPS = frozenset({"last_verified_at", "created_at", "updated_at"})
@@ -203,13 +202,8 @@ def list_asset_bodies(
     """list_assets' page as JSON text made by the database: asset items (`json`, as
     canonical_json) or GeoJSON features (`feature`, as canonical_feature)."""
     near = filters.near is not None
-    attempts: list[Any] = (
-        page_attempts(session, viewer=viewer, filters=filters, limit=limit, cursor=cursor)
-        if filters.near
-        else [None]
-    )
-    strategy = nearest_for(session.get_bind().dialect.name)
-    for attempt in attempts:
+
+    def run(attempt: NearAttempt | None) -> tuple[Any, int, bool | None]:
         stmt = build_list_query(
             session,
             viewer=viewer,
@@ -218,21 +212,19 @@ def list_asset_bodies(
             cursor=cursor,
             near_attempt=attempt,
         )
-        result = session.execute(
-            build_body_query(stmt, session, limit=limit, near=near, shape=shape)
-        ).one()
+        query = build_body_query(stmt, session, limit=limit, near=near, shape=shape)
+        result = session.execute(query).one()
         rows = int(result.rows)
-        if attempt is None or filters.near is None:
-            break
-        if strategy.complete(attempt, filters.near.radius_m, rows, limit + 1):
-            break
-        exhaustive = (
-            bool(result.exhaustive)
-            if rows and "exhaustive" in result._mapping
-            else near_exhausted(session, viewer=viewer, filters=filters, attempt=attempt)
+        told = rows and "exhaustive" in result._mapping  # else the database is asked
+        return result, rows, bool(result.exhaustive) if told else None
+
+    if filters.near is None:
+        result, rows, _ = run(None)
+    else:
+        result = run_near_attempts(
+            session, viewer=viewer, filters=filters, limit=limit, cursor=cursor, run=run
         )
-        if exhaustive:
-            break
+        rows = int(result.rows)
     next_cursor = None
     if rows > limit:
         key = [result.last_distance, result.last_id] if near else [result.last_id]

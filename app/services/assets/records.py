@@ -2,9 +2,9 @@
 
 import base64
 import binascii
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import orjson
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
@@ -34,6 +34,7 @@ from app.spatial.geometry import area_element, geometry_from_db, point_element
 from app.spatial.nearest import NearAttempt, NearStage, nearest_for
 
 TABLE = "assets"
+T = TypeVar("T")
 # A near-me row's flag: its attempt's candidates held every row within the radius.
 NEAR_EXHAUSTIVE = "near_exhaustive"
 # A near-me radius whose box holds fewer index entries than this many pages is searched whole.
@@ -271,11 +272,8 @@ def _page_rows(
     if filters.near is None:
         stmt = build_list_query(session, viewer=viewer, filters=filters, limit=limit, cursor=cursor)
         return list(session.execute(stmt))
-    strategy = nearest_for(session.get_bind().dialect.name)
-    rows: list[Any] = []
-    for attempt in page_attempts(
-        session, viewer=viewer, filters=filters, limit=limit, cursor=cursor
-    ):
+
+    def run(attempt: NearAttempt) -> tuple[list[Any], int, bool | None]:
         stmt = build_list_query(
             session,
             viewer=viewer,
@@ -285,16 +283,42 @@ def _page_rows(
             near_attempt=attempt,
         )
         rows = list(session.execute(stmt))
-        if strategy.complete(attempt, filters.near.radius_m, len(rows), limit + 1):
-            return rows
-        exhaustive = (
-            rows[0]._mapping.get(NEAR_EXHAUSTIVE)
-            if rows
-            else near_exhausted(session, viewer=viewer, filters=filters, attempt=attempt)
-        )
+        # No rows: whether the attempt was exhaustive is asked of the database.
+        return rows, len(rows), bool(rows[0]._mapping.get(NEAR_EXHAUSTIVE)) if rows else None
+
+    return run_near_attempts(
+        session, viewer=viewer, filters=filters, limit=limit, cursor=cursor, run=run
+    )
+
+
+def run_near_attempts(
+    session: Session,
+    *,
+    viewer: Viewer,
+    filters: AssetFilters,
+    limit: int,
+    cursor: str | None,
+    run: Callable[[NearAttempt], tuple[T, int, bool | None]],
+) -> T:
+    """Run a near-me page's attempts in order (`run`: the attempt's answer, how many rows it
+    had, and whether it was exhaustive, None: unknown) until one answers the page; that
+    attempt's answer (the last one's when none says so)."""
+    near = filters.near
+    assert near is not None
+    strategy = nearest_for(session.get_bind().dialect.name)
+    answer: T | None = None
+    for attempt in page_attempts(
+        session, viewer=viewer, filters=filters, limit=limit, cursor=cursor
+    ):
+        answer, rows, exhaustive = run(attempt)
+        if strategy.complete(attempt, near.radius_m, rows, limit + 1):
+            break
+        if exhaustive is None:
+            exhaustive = near_exhausted(session, viewer=viewer, filters=filters, attempt=attempt)
         if exhaustive:
-            return rows
-    return rows
+            break
+    assert answer is not None, "a near-me page has at least one attempt"
+    return answer
 
 
 def page_attempts(
