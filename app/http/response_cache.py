@@ -5,8 +5,10 @@ asset page, search, planner view or gap analysis, asked again and again. Each pr
 answers it has made (bounded by ASSETMAP_RESPONSE_CACHE_MB, least recently used out first) and
 serves one again only while all of these hold:
 
-- the data version is the one it was made at (app/services/changes.py: one small query per
-  request; database triggers move it on every write, through any replica, in the same commit);
+- the data version is the one it was made at (app/services/changes.py: one small query, read
+  after the request arrived; database triggers move it on every write, through any replica, in
+  the same commit). Requests that arrive while such a read is running share the next one, so a
+  busy process reads it a few hundred times a second at most, not once per request;
 - no published person's consent has lapsed since (people are counted only with current consent,
   and a lapse is not a write: the next lapse time is read with the version);
 - it is younger than ASSETMAP_RESPONSE_CACHE_SECONDS (a ceiling for anything that depends on
@@ -21,6 +23,7 @@ nonce is made afresh for every answer served from the cache (the one it was made
 replaced), so a nonce is never seen twice.
 """
 
+import asyncio
 import threading
 import time
 from collections import OrderedDict
@@ -74,6 +77,7 @@ class ResponseCache:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self._state = SharedReads(_state)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._may_use(scope):
@@ -81,7 +85,7 @@ class ResponseCache:
             return
         factory: Callable[[], Session] = scope["app"].state.session_factory
         try:
-            version, lapse = await anyio.to_thread.run_sync(_state, factory)
+            version, lapse = await self._state.read(factory)
         except Exception as exc:
             if database_unavailable(exc):  # as the app answers an outage, without a 2nd wait
                 response = await database_error(Request(scope), exc)
@@ -175,6 +179,53 @@ class ResponseCache:
             while self._bytes > self.max_bytes and self._entries:
                 _, dropped = self._entries.popitem(last=False)
                 self._bytes -= len(dropped.body)
+
+
+class SharedReads:
+    """One read (run in a worker thread) shared by every request that asked for it before it
+    started: a request never gets an answer read before it arrived (so it sees every write
+    committed before then), and the requests that arrive while one read runs all share the next.
+
+    Per event loop: a loop that ends with a read unfinished (a test client's) leaves nothing
+    behind for the next."""
+
+    def __init__(self, read: Callable[[Callable[[], Session]], Any]) -> None:
+        self._read = read
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._started = 0  # reads started on this loop
+        self._waiting: dict[int, asyncio.Future[Any]] = {}  # read number -> its answer
+        self._reader: asyncio.Task[None] | None = None
+        self.reads = 0  # reads made (all loops): for tests and the curious
+
+    async def read(self, factory: Callable[[], Session]) -> Any:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._loop, self._started, self._waiting, self._reader = loop, 0, {}, None
+        number = self._started + 1  # the first read to start from now on
+        future = self._waiting.get(number)
+        if future is None:
+            future = self._waiting[number] = loop.create_future()
+            # Retrieved here too, so an error no waiter is left to read is not logged as lost.
+            future.add_done_callback(lambda done: done.cancelled() or done.exception())
+        if self._reader is None or self._reader.done():
+            self._reader = loop.create_task(self._read_in_turn(factory))
+        # A request that goes away does not cancel the read the others are waiting for.
+        return await asyncio.shield(future)
+
+    async def _read_in_turn(self, factory: Callable[[], Session]) -> None:
+        while (number := self._started + 1) in self._waiting:
+            self._started = number
+            future = self._waiting.pop(number)
+            self.reads += 1
+            try:
+                answer = await anyio.to_thread.run_sync(self._read, factory)
+            except Exception as exc:
+                future.set_exception(exc)
+            except BaseException:  # cancelled with its loop: the waiters go with it
+                future.cancel()
+                raise
+            else:
+                future.set_result(answer)
 
 
 def _state(factory: Callable[[], Session]) -> tuple[int, datetime | None]:

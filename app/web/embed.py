@@ -63,7 +63,7 @@ def embed_page(
         session, themes=(theme or [])[:MAX_FILTERS], kinds=(kind or [])[:MAX_FILTERS]
     )
     box = _bbox(settings, bbox) or public_extent(
-        session, kinds=filters.kinds, themes=filters.themes
+        session, kinds=filters.kinds, themes=filters.themes, points=request.app.state.map_points
     )
     bounds = (box.minx, box.miny, box.maxx, box.maxy) if box else WALES
     m = new_map(

@@ -3,18 +3,21 @@ only while the data version, the consent horizon, the age limit and the request 
 never for requests with credentials, never an answer that sets a cookie or is not a 200, and
 never with a CSP nonce seen before."""
 
+import asyncio
 import re
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from app.http.response_cache import ResponseCache
+from app.http.response_cache import ResponseCache, SharedReads
 from app.main import create_app
 from app.models import Asset
 from app.models.base import utcnow
@@ -179,3 +182,74 @@ def test_it_can_be_turned_off(no_cache: TestClient) -> None:
         assert no_cache.get("/").status_code == 200
     cache = cache_of(no_cache.app)  # type: ignore[arg-type]
     assert cache.hits == cache.misses == 0
+
+
+def test_concurrent_requests_share_a_version_read_made_after_they_arrived(
+    client: TestClient, session: Session, asset_id: int
+) -> None:
+    """Forty requests at once, just after a write by hand: every one sees the write, and they
+    share a few reads of the version instead of making forty."""
+    cache = cache_of(client.app)  # type: ignore[arg-type]
+    path = f"/api/v1/assets/{asset_id}"
+    assert client.get(path).json()["name_en"] == "Lunch club"  # kept
+    session.execute(update(Asset).where(Asset.id == asset_id).values(name_en="Supper club"))
+    session.commit()
+
+    async def at_once() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            return await asyncio.gather(*(c.get(path) for _ in range(40)))
+
+    reads = cache._state.reads
+    answers = client.portal.call(at_once)  # type: ignore[union-attr]
+    assert {a.json()["name_en"] for a in answers} == {"Supper club"}
+    assert 1 <= cache._state.reads - reads < 20
+
+
+def test_a_shared_read_never_started_before_its_request_arrived() -> None:
+    """SharedReads alone, with a read that blocks until told: requests that arrive during a
+    read wait for the next one, and all of them share it."""
+    release = threading.Event()
+    started: list[float] = []
+
+    def read(_factory: Any) -> float:
+        started.append(time.monotonic())
+        release.wait(5)
+        return started[-1]
+
+    async def scenario() -> None:
+        shared = SharedReads(read)
+        first = asyncio.create_task(shared.read(None))  # type: ignore[arg-type]
+        while not started:
+            await asyncio.sleep(0.001)
+        arrived = time.monotonic()
+        later = [asyncio.create_task(shared.read(None)) for _ in range(5)]  # type: ignore[arg-type]
+        await asyncio.sleep(0.05)
+        assert not any(t.done() for t in later)  # not given the read already running
+        release.set()
+        answers = await asyncio.gather(first, *later)
+        assert answers[0] < arrived
+        assert len(set(answers[1:])) == 1 and answers[1] >= arrived  # one read, after them
+        assert shared.reads == 2
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_shared_read_fails_every_request_waiting_for_it() -> None:
+    calls = 0
+
+    def read(_factory: Any) -> int:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("database down")
+        return calls
+
+    async def scenario() -> None:
+        shared = SharedReads(read)
+        waiting = [shared.read(None) for _ in range(3)]  # type: ignore[arg-type]
+        outcomes = await asyncio.gather(*waiting, return_exceptions=True)
+        assert all(isinstance(o, RuntimeError) for o in outcomes)
+        assert await shared.read(None) == 2  # type: ignore[arg-type]  # the next one reads again
+
+    asyncio.run(scenario())

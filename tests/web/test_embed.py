@@ -5,9 +5,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.main import create_app
+from app.models import Asset
 from app.settings import Settings
 from tests.api.conftest import insert_assets
 from tests.maps.islands import page_island
@@ -61,11 +63,19 @@ def test_without_a_bbox_the_map_fits_the_public_assets(
             {"name_en": "West", "lon": -3.30, "lat": 51.44},
             {"name_en": "East", "lon": -3.10, "lat": 51.52},
             {"name_en": "A person far away", "kind": "skill", "lon": -4.5, "lat": 52.5},
+            {"name_en": "Not yet published", "status": "pending", "lon": -4.0, "lat": 52.0},
         ],
     )
     session.commit()
     html = client.get("/embed?bbox=not,a,box,really").text
     assert "bbox=-3.300000%2C51.440000%2C-3.100000%2C51.520000" in html
+    # The box comes from the points the map keeps per process: a new asset widens it at once.
+    session.execute(
+        update(Asset).where(Asset.name_en == "Not yet published").values(status="published")
+    )
+    session.commit()
+    html = client.get("/embed?bbox=not,a,box,really").text
+    assert "bbox=-4.000000%2C51.440000%2C-3.100000%2C52.000000" in html
 
 
 def test_the_welsh_embed_is_in_welsh_with_welsh_messages(client: TestClient) -> None:

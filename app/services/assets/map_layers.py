@@ -226,11 +226,24 @@ def _public_points(
 
 
 def public_extent(
-    session: Session, *, kinds: tuple[str, ...] = (), themes: tuple[str, ...] = ()
+    session: Session,
+    *,
+    kinds: tuple[str, ...] = (),
+    themes: tuple[str, ...] = (),
+    points: "PointCache | None" = None,
 ) -> BBox | None:
-    """The box around the assets a map of these kinds and themes shows (None: there are none)."""
-    filters = AssetFilters(kinds=kinds, themes=themes, statuses=("published",))
-    return extent_of_assets(session, viewer=MAP_VIEWER, filters=filters)
+    """The box around the assets a map of these kinds and themes shows (None: there are none).
+
+    With `points` (the process's PointCache), from the points the map's live layer draws: the
+    same assets (published, not people), without reading a million of them again for each page
+    (a full scan, 0.65 s at 1M on SpatiaLite)."""
+    if points is None:
+        filters = AssetFilters(kinds=kinds, themes=themes, statuses=("published",))
+        return extent_of_assets(session, viewer=MAP_VIEWER, filters=filters)
+    lon, lat = points.arrays(session, kinds, themes)
+    if not len(lon):
+        return None
+    return BBox(float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
 
 
 def download_filters(session: Session, *, view: MapView) -> AssetFilters:
