@@ -206,6 +206,25 @@ def test_concurrent_requests_share_a_version_read_made_after_they_arrived(
     assert 1 <= cache._state.reads - reads < 20
 
 
+def in_own_loop(scenario: Any) -> None:
+    """asyncio.run(scenario()) in a thread of its own: a test before this one on the same worker
+    (Playwright's sync API) may have left an event loop running in this thread."""
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(scenario())
+        except BaseException as exc:  # handed to the test's thread
+            failures.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive(), "the scenario did not finish"
+    if failures:
+        raise failures[0]
+
+
 def test_a_shared_read_never_started_before_its_request_arrived() -> None:
     """SharedReads alone, with a read that blocks until told: requests that arrive during a
     read wait for the next one, and all of them share it."""
@@ -232,7 +251,7 @@ def test_a_shared_read_never_started_before_its_request_arrived() -> None:
         assert len(set(answers[1:])) == 1 and answers[1] >= arrived  # one read, after them
         assert shared.reads == 2
 
-    asyncio.run(scenario())
+    in_own_loop(scenario)
 
 
 def test_a_failed_shared_read_fails_every_request_waiting_for_it() -> None:
@@ -252,4 +271,4 @@ def test_a_failed_shared_read_fails_every_request_waiting_for_it() -> None:
         assert all(isinstance(o, RuntimeError) for o in outcomes)
         assert await shared.read(None) == 2  # type: ignore[arg-type]  # the next one reads again
 
-    asyncio.run(scenario())
+    in_own_loop(scenario)
