@@ -178,7 +178,7 @@ def build_body_query(
     keys = ("distance_m", "id") if near else ("id",)
     rn = func.row_number().over(order_by=[literal_column(f"page.{k}") for k in keys])
     numbered = select(literal_column("page.*"), rn.label("rn")).select_from(page)
-    row = {name: literal_column(f"numbered.{name}") for name in ("rn", "id", *keys)}
+    row: dict[str, Any] = {n: literal_column(f"numbered.{n}") for n in ("rn", "id", *keys)}
     dialect = session.get_bind().dialect
     j = json_text_for(dialect.name)
     item_sql = literal_column(_item_sql(dialect, shape, near), String)
@@ -192,7 +192,7 @@ def build_body_query(
     if near:
         columns.append(func.max(case((last, row["distance_m"]))).label("last_distance"))
     if exhaustive:
-        flag = literal_column(f"numbered.{NEAR_EXHAUSTIVE}")
+        flag: Any = literal_column(f"numbered.{NEAR_EXHAUSTIVE}")
         columns.append(func.max(case((flag, 1), else_=0)).label("exhaustive"))
     return select(*columns).select_from(numbered.subquery("numbered"))
 
