@@ -42,10 +42,14 @@ class LoadShedding:
         if self._places is None:
             self._places = anyio.Semaphore(self.max_concurrent)
         places = self._places
-        admitted = False
-        with anyio.move_on_after(self.queue_timeout):
-            await places.acquire()
+        try:  # a free place is taken at once: no timer, so nothing can refuse it
+            places.acquire_nowait()
             admitted = True
+        except anyio.WouldBlock:
+            admitted = False
+            with anyio.move_on_after(self.queue_timeout):
+                await places.acquire()
+                admitted = True
         if not admitted:
             await self._busy(scope, send)
             return
