@@ -36,7 +36,6 @@ from app.services.assets.records import (
 from app.services.assets.visibility import Viewer
 from app.spatial import backend_of
 from app.spatial.json_sql import JSONText, joined, json_text_for
-from app.spatial.nearest import NearAttempt
 
 Shape = Literal["json", "feature"]
 _TIMESTAMPS = frozenset({"last_verified_at", "created_at", "updated_at"})
@@ -210,15 +209,7 @@ def list_asset_bodies(
     canonical_json) or GeoJSON features (`feature`, as canonical_feature)."""
     near = filters.near is not None
 
-    def run(attempt: NearAttempt | None) -> tuple[Any, int, bool | None]:
-        stmt = build_list_query(
-            session,
-            viewer=viewer,
-            filters=filters,
-            limit=limit,
-            cursor=cursor,
-            near_attempt=attempt,
-        )
+    def run(stmt: Select[Any]) -> tuple[Any, int, bool | None]:
         query = build_body_query(stmt, session, limit=limit, near=near, shape=shape)
         result = session.execute(query).one()
         rows = int(result.rows)
@@ -226,7 +217,8 @@ def list_asset_bodies(
         return result, rows, bool(result.exhaustive) if told else None
 
     if filters.near is None:
-        result, rows, _ = run(None)
+        stmt = build_list_query(session, viewer=viewer, filters=filters, limit=limit, cursor=cursor)
+        result, rows, _ = run(stmt)
     else:
         result = run_near_attempts(
             session, viewer=viewer, filters=filters, limit=limit, cursor=cursor, run=run

@@ -273,21 +273,27 @@ def _page_rows(
         stmt = build_list_query(session, viewer=viewer, filters=filters, limit=limit, cursor=cursor)
         return list(session.execute(stmt))
 
-    def run(attempt: NearAttempt) -> tuple[list[Any], int, bool | None]:
-        stmt = build_list_query(
-            session,
-            viewer=viewer,
-            filters=filters,
-            limit=limit,
-            cursor=cursor,
-            near_attempt=attempt,
-        )
+    def run(stmt: Select[Any]) -> tuple[list[Any], int, bool | None]:
         rows = list(session.execute(stmt))
         # No rows: whether the attempt was exhaustive is asked of the database.
         return rows, len(rows), bool(rows[0]._mapping.get(NEAR_EXHAUSTIVE)) if rows else None
 
     return run_near_attempts(
         session, viewer=viewer, filters=filters, limit=limit, cursor=cursor, run=run
+    )
+
+
+def _attempt_query(
+    session: Session,
+    viewer: Viewer,
+    filters: AssetFilters,
+    limit: int,
+    cursor: str | None,
+    attempt: NearAttempt,
+) -> Select[Any]:
+    """build_list_query for one near-me attempt."""
+    return build_list_query(
+        session, viewer=viewer, filters=filters, limit=limit, cursor=cursor, near_attempt=attempt
     )
 
 
@@ -298,11 +304,11 @@ def run_near_attempts(
     filters: AssetFilters,
     limit: int,
     cursor: str | None,
-    run: Callable[[NearAttempt], tuple[T, int, bool | None]],
+    run: Callable[[Select[Any]], tuple[T, int, bool | None]],
 ) -> T:
-    """Run a near-me page's attempts in order (`run`: the attempt's answer, how many rows it
-    had, and whether it was exhaustive, None: unknown) until one answers the page; that
-    attempt's answer (the last one's when none says so)."""
+    """Run a near-me page's attempts in order (`run`: given an attempt's build_list_query, its
+    answer, how many rows it had, and whether it was exhaustive, None: unknown) until one
+    answers the page; that attempt's answer (the last one's when none says so)."""
     near = filters.near
     assert near is not None
     strategy = nearest_for(session.get_bind().dialect.name)
@@ -310,7 +316,9 @@ def run_near_attempts(
     for attempt in page_attempts(
         session, viewer=viewer, filters=filters, limit=limit, cursor=cursor
     ):
-        answer, rows, exhaustive = run(attempt)
+        answer, rows, exhaustive = run(
+            _attempt_query(session, viewer, filters, limit, cursor, attempt)
+        )
         if strategy.complete(attempt, near.radius_m, rows, limit + 1):
             break
         if exhaustive is None:
@@ -337,14 +345,7 @@ def page_attempts(
     if crowding is not None and (session.scalar(crowding) or 0) < cap:
         return attempts[-1:]  # few rows in the whole radius: one exact search is cheapest
     for attempt in attempts[:-1]:
-        stmt = build_list_query(
-            session,
-            viewer=viewer,
-            filters=filters,
-            limit=limit,
-            cursor=cursor,
-            near_attempt=attempt,
-        )
+        stmt = _attempt_query(session, viewer, filters, limit, cursor, attempt)
         found = stmt.with_only_columns(Asset.id).order_by(None).subquery()
         rows = session.scalar(select(func.count()).select_from(found)) or 0
         if strategy.complete(attempt, filters.near.radius_m, rows, limit + 1):
