@@ -138,6 +138,20 @@ def own_database(backend_name: str, directory: Path) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def blank_engine(backend_name: str, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on a new, empty (unmigrated) database of the backend, for migration tests."""
+    if backend_name == "spatialite":
+        engine = make_engine(Settings(database_url=f"sqlite:///{tmp_path / 'm.sqlite'}"))
+        yield engine
+        engine.dispose()
+        return
+    with fresh_postgis_database(postgis_url()) as url:
+        engine = make_engine(Settings(database_url=url))
+        yield engine
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def engine(db_url: str) -> Iterator[Engine]:
     """A migrated engine (whole Alembic history, themes seeded)."""

@@ -1,10 +1,8 @@
 """The Alembic history upgrades, downgrades and upgrades again on both backends, with spatial
 indexes intact after every step (SpatiaLite loses them silently on a table rebuild)."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, insert, inspect, select
@@ -15,21 +13,6 @@ from app.models import SPATIAL_COLUMNS, Asset, Base
 from app.settings import Settings
 from app.spatial import BBox, backend_for
 from app.spatial.geometry import point_element
-from tests.conftest import fresh_postgis_database, postgis_url
-
-
-@pytest.fixture
-def blank_engine(backend_name: str, tmp_path: Path) -> Iterator[Engine]:
-    """An engine on a new, empty database."""
-    if backend_name == "spatialite":
-        engine = make_engine(Settings(database_url=f"sqlite:///{tmp_path / 'm.sqlite'}"))
-        yield engine
-        engine.dispose()
-        return
-    with fresh_postgis_database(postgis_url()) as url:
-        engine = make_engine(Settings(database_url=url))
-        yield engine
-        engine.dispose()
 
 
 def revisions() -> list[str]:

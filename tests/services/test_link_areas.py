@@ -4,7 +4,6 @@ ids must equal a fresh spatial assignment computed here with shapely from the te
 polygons: the area of each level covering the asset's point, the lowest code on a shared edge."""
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,6 @@ from shapely.geometry import MultiPolygon, Point, box
 from sqlalchemy import Engine, event, insert, select, text
 from sqlalchemy.orm import Session
 
-from app.db import make_engine
 from app.migrate import upgrade
 from app.models import LEVELS, Area, Asset, AssetTheme, Theme
 from app.schemas.assets import AssetUpdate
@@ -25,11 +23,9 @@ from app.services.assets.visibility import SYSTEM
 from app.services.imports.assets import ImportOptions, import_assets
 from app.services.needs.analysis import counts_in_areas
 from app.services.needs.areas import AreaInput, assign_new_assets, place_points, save_areas
-from app.settings import Settings
 from app.spatial import backend_of
 from app.spatial.geometry import area_element, point_element
 from tests.cli.conftest import good_row, write_csv
-from tests.conftest import fresh_postgis_database, postgis_url
 
 Polygons = dict[str, dict[str, Any]]  # level -> code -> polygon
 
@@ -229,20 +225,6 @@ def test_a_bulk_writer_may_write_the_links_with_their_areas(session: Session) ->
 @pytest.mark.parametrize("level", LEVELS)
 def test_every_level_has_its_column(level: str) -> None:
     assert AssetTheme.area_column(level).key == f"area_{level}"
-
-
-@pytest.fixture
-def blank_engine(backend_name: str, tmp_path: Path) -> Iterator[Engine]:
-    """An engine on a new, empty database of the backend."""
-    if backend_name == "spatialite":
-        engine = make_engine(Settings(database_url=f"sqlite:///{tmp_path / 'm.sqlite'}"))
-        yield engine
-        engine.dispose()
-        return
-    with fresh_postgis_database(postgis_url()) as url:
-        engine = make_engine(Settings(database_url=url))
-        yield engine
-        engine.dispose()
 
 
 def test_the_migration_fills_the_copies_from_the_stored_assignment(blank_engine: Engine) -> None:

@@ -2,7 +2,6 @@
 public), which gap analysis counts from. Every write path must keep the copies in step with the
 assets table: the service layer, bulk imports, the API, moderation and lapsing consent."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, case, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from app.db import make_engine
 from app.migrate import upgrade
 from app.models import Asset, AssetArea, AssetTheme, Theme
 from app.schemas.assets import AssetCreate, AssetUpdate
@@ -22,7 +20,6 @@ from app.services.imports import writes as import_writes
 from app.services.imports.assets import ImportOptions, import_assets
 from app.services.needs.analysis import counts_in_areas, counts_within
 from app.services.people.consents import expire_consents
-from app.settings import Settings
 from app.spatial import backend_for, spatialite
 from app.spatial.geometry import point_element
 from tests.cli.conftest import good_row, write_csv
@@ -30,9 +27,7 @@ from tests.conftest import (
     ADMIN,
     Patches,
     asset_body,
-    fresh_postgis_database,
     person_body,
-    postgis_url,
 )
 
 Link = tuple[int, str, float, float, bool]
@@ -270,20 +265,6 @@ def test_gap_counts_agree_with_counts_from_the_assets_table(
     assert counts_in_areas(session, level="lsoa", theme="food") == expected
     # Every asset stands on a centroid, 6.9 km from the other one.
     assert counts_within(session, level="lsoa", theme="food", distance_m=800) == expected
-
-
-@pytest.fixture
-def blank_engine(backend_name: str, tmp_path: Path) -> Iterator[Engine]:
-    """An engine on a new, empty database of the backend."""
-    if backend_name == "spatialite":
-        engine = make_engine(Settings(database_url=f"sqlite:///{tmp_path / 'm.sqlite'}"))
-        yield engine
-        engine.dispose()
-        return
-    with fresh_postgis_database(postgis_url()) as url:
-        engine = make_engine(Settings(database_url=url))
-        yield engine
-        engine.dispose()
 
 
 def test_the_migration_fills_the_copies_of_existing_links(blank_engine: Engine) -> None:
