@@ -65,7 +65,9 @@ class Inbox:
         )
         if ok:
             self.logins.append(data.login.decode())
-        return AuthResult(success=ok)
+        # handled=False: the server answers a refusal with 535 itself (the default, True, leaves
+        # the client waiting for a reply until its timeout).
+        return AuthResult(success=ok, handled=False)
 
 
 class SmtpServer:
