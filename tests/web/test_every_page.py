@@ -190,7 +190,7 @@ def test_every_page_is_accessible_and_runs_nothing_it_shows(
                 signed_in_as = "connector"
             path = ("/cy" if lang == "cy" else "") + path_for(template, world)
             page = visit.go(path)
-            page.wait_for_load_state("networkidle")
+            visit.settle()
             found = {
                 "axe": axe_violations(page),
                 "xss": page.evaluate("window.__xss"),

@@ -311,7 +311,7 @@ def _map_texts(page: Page) -> list[str] | None:
 
 def _checked(visit: Visit, path: str, problems: dict[str, Any]) -> Page:
     page = visit.go(path)  # fails on anything but a 200
-    page.wait_for_load_state("networkidle")
+    visit.settle()
     found = {
         "xss": page.evaluate("window.__xss"),
         "errors": list(visit.errors),
