@@ -33,7 +33,7 @@ from app.spatial.tiles import TileBox, encode_tile
 
 os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
 
-# From this many rows, an insert fills the R*Tree after the rows rather than row by row.
+# From this many rows, an insert does its triggers' work once, after the rows, not row by row.
 BULK_INDEX_MIN_ROWS = 10_000
 
 
@@ -282,8 +282,10 @@ class SpatiaLite:
         Geometries go in as WKB through GeomFromWKB (GeoAlchemy2 would turn each into EWKT
         text for SpatiaLite to parse again). Other values go through the columns' own bind
         processors, once per distinct value where values repeat (timestamps), so what is
-        stored is what SQLAlchemy would store. A big batch fills the R*Tree after the insert
-        instead of through SpatiaLite's per-row triggers (about 4 times faster here).
+        stored is what SQLAlchemy would store. A big batch in a transaction runs without the
+        table's per-row insert triggers and does their work once, after the rows: the R*Tree
+        filled in one statement (about 4 times faster here), the data version moved by the
+        number of rows in one write (one per row was a quarter of a theme link's insert).
         """
         if not rows:
             return
@@ -306,26 +308,23 @@ class SpatiaLite:
             f"VALUES ({', '.join(marks)})"
         )
         params = list(zip(*columns, strict=True))
+        if len(rows) < BULK_INDEX_MIN_ROWS or not _in_transaction(connection):
+            connection.exec_driver_sql(statement, params)
+            return
+        primary = [c.name for c in table.primary_key.columns]
         indexed = [
             c.name
             for c in table.columns
             if isinstance(c.type, Geometry) and c.type.spatial_index and c.name in names
         ]
-        primary = [c.name for c in table.primary_key.columns]
-        if (
-            len(rows) < BULK_INDEX_MIN_ROWS
-            or not indexed
-            or len(primary) != 1
-            or primary[0] not in names
-            or not _in_transaction(connection)
-        ):
+        if len(primary) != 1 or primary[0] not in names:
+            indexed = []  # the R*Tree is filled by rowid: only a table whose key is given
+        with _insert_triggers_suspended(connection, table.name, indexed, len(rows)):
             connection.exec_driver_sql(statement, params)
-            return
-        ids = [row[primary[0]] for row in rows]
-        with _index_triggers_suspended(connection, table.name, indexed):
-            connection.exec_driver_sql(statement, params)
-            for column in indexed:
-                _index_rows(connection, table.name, column, ids)
+            if indexed:
+                ids = [row[primary[0]] for row in rows]
+                for column in indexed:
+                    _index_rows(connection, table.name, column, ids)
 
 
 def _bound(column_type: Any, values: list[Any], dialect: Any) -> list[Any]:
@@ -355,12 +354,14 @@ def _in_transaction(connection: Connection) -> bool:
 
 
 @contextmanager
-def _index_triggers_suspended(
-    connection: Connection, table_name: str, columns: list[str]
+def _insert_triggers_suspended(
+    connection: Connection, table_name: str, columns: list[str], rows: int
 ) -> Iterator[None]:
-    """Drop SpatiaLite's per-row insert triggers of these columns (R*Tree, last-insert time),
-    then create them again from their own stored DDL, all inside the caller's transaction."""
+    """Drop the table's per-row insert triggers (SpatiaLite's R*Tree and last-insert time of
+    these columns; the data version's, migration 0011), then create them again from their own
+    stored DDL, all inside the caller's transaction, and do once what they did per row."""
     names = [f"{prefix}_{table_name}_{column}" for column in columns for prefix in ("gii", "tmi")]
+    names.append(f"data_changed_{table_name}_insert")
     marks = ", ".join("?" for _ in names)
     saved = connection.exec_driver_sql(
         f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})",
@@ -380,26 +381,37 @@ def _index_triggers_suspended(
         for name, ddl in saved:
             if name not in present:  # an error may have rolled the drops back already
                 connection.exec_driver_sql(ddl)
+    dropped = {name for name, _ in saved}
     for column in columns:
-        if f"tmi_{table_name}_{column}" in {name for name, _ in saved}:
+        if f"tmi_{table_name}_{column}" in dropped:
             connection.exec_driver_sql(
                 "UPDATE geometry_columns_time "
                 "SET last_insert = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
                 "WHERE Lower(f_table_name) = Lower(?) AND Lower(f_geometry_column) = Lower(?)",
                 (table_name, column),
             )
+    if f"data_changed_{table_name}_insert" in dropped:
+        # What the trigger adds for each row, added once: the version moves by as much.
+        connection.exec_driver_sql(
+            "INSERT INTO data_changes (id, tx, weight) VALUES (1, NULL, ?) "
+            "ON CONFLICT (id) DO UPDATE SET weight = weight + excluded.weight",
+            (rows,),
+        )
 
 
 def _index_rows(connection: Connection, table_name: str, column: str, ids: list[int]) -> None:
-    """What the gii_ trigger does for each inserted row, in two statements."""
+    """What the gii_ trigger does for each inserted row, in two statements. The entries are the
+    geometries' boxes (SQLite's R*Tree rounds each stored bound outwards to 32 bits, as
+    RTreeAlign does), written by one INSERT ... SELECT: nothing comes back to Python."""
     listed = (orjson.dumps(ids).decode(),)
+    index = f'"idx_{table_name}_{column}"'
     connection.exec_driver_sql(
-        f'DELETE FROM "idx_{table_name}_{column}" WHERE pkid IN (SELECT value FROM json_each(?))',
-        listed,
+        f"DELETE FROM {index} WHERE pkid IN (SELECT value FROM json_each(?))", listed
     )
     connection.exec_driver_sql(
-        f"SELECT RTreeAlign('idx_{table_name}_{column}', rowid, \"{column}\") "
-        f'FROM "{table_name}" WHERE rowid IN (SELECT value FROM json_each(?)) '
-        f'AND "{column}" IS NOT NULL',
+        f"INSERT INTO {index} (pkid, xmin, xmax, ymin, ymax) "
+        f'SELECT rowid, MbrMinX("{column}"), MbrMaxX("{column}"), '
+        f'MbrMinY("{column}"), MbrMaxY("{column}") FROM "{table_name}" '
+        f'WHERE rowid IN (SELECT value FROM json_each(?)) AND "{column}" IS NOT NULL',
         listed,
-    ).all()
+    )
