@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from geoalchemy2 import Geography
-from sqlalchemy import cast, column, func, literal, or_, select, table
+from sqlalchemy import case, cast, column, func, literal, or_, select, table
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.spatial.base import radius_envelope
@@ -80,10 +80,11 @@ class Nearest(Protocol):
         ...
 
     def crowding(
-        self, table_name: str, geom: Any, lon: float, lat: float, radius_m: float, cap: int
+        self, table_name: str, geom: Any, lon: float, lat: float, radii: list[float], cap: int
     ) -> Any:
-        """A SELECT of how many index entries (of any row) the radius's box holds, counted up
-        to `cap` (so its cost does not grow with the table); None: not worth asking."""
+        """A SELECT of one row: how many index entries (of any row) each radius's box holds,
+        each counted up to `cap` (so its cost does not grow with the table); None: not worth
+        asking."""
         ...
 
 
@@ -155,7 +156,7 @@ class PostGISNearest:
         return rows >= wanted or attempt.candidates is None
 
     def crowding(
-        self, table_name: str, geom: Any, lon: float, lat: float, radius_m: float, cap: int
+        self, table_name: str, geom: Any, lon: float, lat: float, radii: list[float], cap: int
     ) -> Any:
         """Not asked: KNN's first attempt answers as cheaply."""
         return None
@@ -191,26 +192,35 @@ class SpatiaLiteNearest:
         return rows >= wanted or attempt.radius_m >= radius_m
 
     def crowding(
-        self, table_name: str, geom: Any, lon: float, lat: float, radius_m: float, cap: int
+        self, table_name: str, geom: Any, lon: float, lat: float, radii: list[float], cap: int
     ) -> Any:
-        """The R*Tree's entries in the radius's box, at most `cap` of them."""
-        box = radius_envelope(lon, lat, radius_m)
+        """The R*Tree's entries in each radius's box, at most `cap` of them per box, in one
+        statement: the smaller boxes are counted only when the largest holds `cap` (else None),
+        so a few hundred index entries are read at most."""
         idx = table(
             f"idx_{table_name}_{geom.key}",
             *(column(c) for c in ("pkid", "xmin", "xmax", "ymin", "ymax")),
         )
-        entries = (
-            select(idx.c.pkid)
-            .where(
-                idx.c.xmin <= box.maxx,
-                idx.c.xmax >= box.minx,
-                idx.c.ymin <= box.maxy,
-                idx.c.ymax >= box.miny,
+
+        def entries(radius_m: float) -> Any:
+            box = radius_envelope(lon, lat, radius_m)
+            inside = (
+                select(idx.c.pkid)
+                .where(
+                    idx.c.xmin <= box.maxx,
+                    idx.c.xmax >= box.minx,
+                    idx.c.ymin <= box.maxy,
+                    idx.c.ymax >= box.miny,
+                )
+                .limit(cap)
+                .subquery()
             )
-            .limit(cap)
-            .subquery()
-        )
-        return select(func.count()).select_from(entries)
+            return select(func.count()).select_from(inside).scalar_subquery()
+
+        largest = select(entries(radii[-1]).label("entries")).subquery("largest")
+        crowded = largest.c.entries >= cap
+        smaller = [case((crowded, entries(radius_m))) for radius_m in radii[:-1]]
+        return select(*smaller, largest.c.entries)
 
 
 def nearest_for(dialect_name: str) -> Nearest:

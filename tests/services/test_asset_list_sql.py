@@ -1,13 +1,14 @@
 """Asset list pages built by the database equal the Python path's bytes, and near-me through
 the index's nearest-first order finds what the exhaustive search finds (both databases)."""
 
+import math
 import random
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import insert, update
+from sqlalchemy import event, insert, update
 from sqlalchemy.orm import Session
 
 from app.models import Asset, AssetTheme
@@ -185,6 +186,50 @@ def test_near_pages_equal_the_exhaustive_search(session: Session, radius: float)
         if cursor is None:
             break
     assert pages >= (2 if radius >= 1500 else 1)
+
+
+@pytest.mark.backend("spatialite")
+def test_a_box_with_fewer_index_entries_than_a_page_is_not_probed(session: Session) -> None:
+    # A crowded radius (300 assets) whose assets are all 400-480 m away: the boxes of radius
+    # 125 m and 250 m hold none, so the page costs three statements (every box's index
+    # entries at once, the 500 m box's rows, the page), not a count of each empty box too.
+    rng = random.Random(5)
+    rows = []
+    for i in range(300):
+        bearing, metres = rng.uniform(0, 2 * math.pi), rng.uniform(400, 480)
+        lon = CENTRE[0] + metres * math.sin(bearing) / (111_320 * math.cos(math.radians(51.48)))
+        lat = CENTRE[1] + metres * math.cos(bearing) / 110_574
+        rows.append(
+            {
+                "kind": "group",
+                "name_en": f"Cylch {i}",
+                "search_text": f"cylch {i}",
+                "location": point_element(lon, lat),
+                "status": "published",
+                "opening_hours": [],
+                "accessibility": [],
+                "languages": [],
+                "version": 1,
+            }
+        )
+    session.execute(insert(Asset), rows)
+    filters = AssetFilters(near=Near(CENTRE[0], CENTRE[1], 1000.0))
+    statements: list[str] = []
+    engine = session.get_bind()
+    listen = event.listens_for(engine, "before_cursor_execute")
+
+    @listen
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    try:
+        page = service.list_assets(session, viewer=ANONYMOUS, filters=filters, limit=50)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert [(r["id"], r["distance_m"]) for r in page.records] == _exhaustive(
+        session, filters, 50, None
+    )[:50]
+    assert len(statements) == 3, statements
 
 
 def test_near_radius_edge_is_kept_exactly(session: Session) -> None:

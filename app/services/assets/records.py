@@ -333,18 +333,24 @@ def page_attempts(
     session: Session, *, viewer: Viewer, filters: AssetFilters, limit: int, cursor: str | None
 ) -> list[NearAttempt]:
     """The near-me attempts to run for a page, in order. A strategy that probes (SpatiaLite's
-    growing boxes) counts each box's rows first (ids only, unordered, at most limit + 1: no
-    distances sorted, no rows fetched) and runs only the first box that answers the page."""
+    growing boxes) first counts the index entries of every box in one statement (a box with
+    fewer than a page cannot answer it, and a crowded whole radius is searched whole), then
+    counts the rows of each box left (ids only, unordered, at most limit + 1: no distances
+    sorted, no rows fetched) and runs only the first box that answers the page."""
     attempts = near_attempts(session, filters, limit)
     strategy = nearest_for(session.get_bind().dialect.name)
     if not strategy.probes or filters.near is None:
         return attempts
     near = filters.near
     cap = CROWDED_PAGES * (limit + 1)
-    crowding = strategy.crowding(TABLE, Asset.location, near.lon, near.lat, near.radius_m, cap)
-    if crowding is not None and (session.scalar(crowding) or 0) < cap:
+    radii = [attempt.radius_m for attempt in attempts]
+    crowding = strategy.crowding(TABLE, Asset.location, near.lon, near.lat, radii, cap)
+    entries = list(session.execute(crowding).one()) if crowding is not None else []
+    if entries and entries[-1] < cap:
         return attempts[-1:]  # few rows in the whole radius: one exact search is cheapest
-    for attempt in attempts[:-1]:
+    for index, attempt in enumerate(attempts[:-1]):
+        if entries and entries[index] < limit + 1:
+            continue  # fewer index entries in its box than a page: it cannot answer
         stmt = _attempt_query(session, viewer, filters, limit, cursor, attempt)
         found = stmt.with_only_columns(Asset.id).order_by(None).subquery()
         rows = session.scalar(select(func.count()).select_from(found)) or 0
