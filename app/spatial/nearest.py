@@ -17,10 +17,23 @@ each is the whole radius, the same rows as an exhaustive search.
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 from geoalchemy2 import Geography
-from sqlalchemy import case, cast, column, func, literal, or_, select, table
+from sqlalchemy import (
+    Float,
+    Integer,
+    bindparam,
+    case,
+    cast,
+    column,
+    func,
+    literal,
+    or_,
+    select,
+    table,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.spatial.base import radius_envelope
@@ -81,10 +94,10 @@ class Nearest(Protocol):
 
     def crowding(
         self, table_name: str, geom: Any, lon: float, lat: float, radii: list[float], cap: int
-    ) -> Any:
-        """A SELECT of one row: how many index entries (of any row) each radius's box holds,
-        each counted up to `cap` (so its cost does not grow with the table); None: not worth
-        asking."""
+    ) -> tuple[Any, dict[str, float]] | None:
+        """A SELECT of one row and its parameters: how many index entries (of any row) each
+        radius's box holds, each counted up to `cap` (so its cost does not grow with the
+        table); None: not worth asking."""
         ...
 
 
@@ -157,7 +170,7 @@ class PostGISNearest:
 
     def crowding(
         self, table_name: str, geom: Any, lon: float, lat: float, radii: list[float], cap: int
-    ) -> Any:
+    ) -> None:
         """Not asked: KNN's first attempt answers as cheaply."""
         return None
 
@@ -193,34 +206,45 @@ class SpatiaLiteNearest:
 
     def crowding(
         self, table_name: str, geom: Any, lon: float, lat: float, radii: list[float], cap: int
-    ) -> Any:
+    ) -> tuple[Any, dict[str, float]]:
         """The R*Tree's entries in each radius's box, at most `cap` of them per box, in one
         statement: the smaller boxes are counted only when the largest holds `cap` (else None),
-        so a few hundred index entries are read at most."""
-        idx = table(
-            f"idx_{table_name}_{geom.key}",
-            *(column(c) for c in ("pkid", "xmin", "xmax", "ymin", "ymax")),
-        )
-
-        def entries(radius_m: float) -> Any:
+        so a few hundred index entries are read at most. The statement is built once per index
+        and number of boxes; each search gives it its boxes as parameters."""
+        statement = _crowding_statement(f"idx_{table_name}_{geom.key}", len(radii))
+        parameters: dict[str, float] = {"cap": cap}
+        for number, radius_m in enumerate(radii):
             box = radius_envelope(lon, lat, radius_m)
-            inside = (
-                select(idx.c.pkid)
-                .where(
-                    idx.c.xmin <= box.maxx,
-                    idx.c.xmax >= box.minx,
-                    idx.c.ymin <= box.maxy,
-                    idx.c.ymax >= box.miny,
-                )
-                .limit(cap)
-                .subquery()
-            )
-            return select(func.count()).select_from(inside).scalar_subquery()
+            for name in ("minx", "miny", "maxx", "maxy"):
+                parameters[f"{name}{number}"] = getattr(box, name)
+        return statement, parameters
 
-        largest = select(entries(radii[-1]).label("entries")).subquery("largest")
-        crowded = largest.c.entries >= cap
-        smaller = [case((crowded, entries(radius_m))) for radius_m in radii[:-1]]
-        return select(*smaller, largest.c.entries)
+
+@lru_cache(maxsize=16)
+def _crowding_statement(index_name: str, boxes: int) -> Any:
+    """SpatiaLiteNearest.crowding's statement for `boxes` boxes (the last the largest), with the
+    boxes' bounds and the cap as bound parameters (minx0, miny0, maxx0, maxy0, ..., cap)."""
+    idx = table(index_name, *(column(c) for c in ("pkid", "xmin", "xmax", "ymin", "ymax")))
+    cap = bindparam("cap", type_=Integer)
+
+    def entries(number: int) -> Any:
+        inside = (
+            select(idx.c.pkid)
+            .where(
+                idx.c.xmin <= bindparam(f"maxx{number}", type_=Float),
+                idx.c.xmax >= bindparam(f"minx{number}", type_=Float),
+                idx.c.ymin <= bindparam(f"maxy{number}", type_=Float),
+                idx.c.ymax >= bindparam(f"miny{number}", type_=Float),
+            )
+            .limit(cap)
+            .subquery()
+        )
+        return select(func.count()).select_from(inside).scalar_subquery()
+
+    largest = select(entries(boxes - 1).label("entries")).subquery("largest")
+    crowded = largest.c.entries >= cap
+    smaller = [case((crowded, entries(number))) for number in range(boxes - 1)]
+    return select(*smaller, largest.c.entries)
 
 
 def nearest_for(dialect_name: str) -> Nearest:

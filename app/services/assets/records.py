@@ -345,7 +345,7 @@ def page_attempts(
     cap = CROWDED_PAGES * (limit + 1)
     radii = [attempt.radius_m for attempt in attempts]
     crowding = strategy.crowding(TABLE, Asset.location, near.lon, near.lat, radii, cap)
-    entries = list(session.execute(crowding).one()) if crowding is not None else []
+    entries = list(session.execute(*crowding).one()) if crowding is not None else []
     if entries and entries[-1] < cap:
         return attempts[-1:]  # few rows in the whole radius: one exact search is cheapest
     for index, attempt in enumerate(attempts[:-1]):
