@@ -62,25 +62,13 @@ def built_list_response(
     """A JSON page (fmt json) or FeatureCollection (fmt geojson) around items the database
     wrote (JSON texts joined by commas): the bytes list_response makes for the same records."""
     next_url = page_url(request, settings, cursor=next_cursor) if next_cursor else None
+    # One join: the items are up to a megabyte, and each `+` would copy them again.
     if fmt is Format.geojson:
         self_url = public_url(request, settings) if self_link else None
-        body = (
-            b'{"type":"FeatureCollection","features":['
-            + items
-            + b'],"numberReturned":'
-            + str(count).encode()
-            + b',"links":'
-            + dumps(geojson.page_links(self_url, next_url))
-            + b"}"
-        )
+        links = dumps(geojson.page_links(self_url, next_url))
+        parts = (b'{"type":"FeatureCollection","features":[', items, b'],"numberReturned":')
+        body = b"".join((*parts, str(count).encode(), b',"links":', links, b"}"))
         return Response(body, media_type=geojson.MEDIA_TYPE)
-    body = (
-        b'{"items":['
-        + items
-        + b'],"numberReturned":'
-        + str(count).encode()
-        + b',"next":'
-        + dumps(next_url)
-        + b"}"
-    )
+    parts = (b'{"items":[', items, b'],"numberReturned":', str(count).encode())
+    body = b"".join((*parts, b',"next":', dumps(next_url), b"}"))
     return Response(body, media_type=json.MEDIA_TYPE)
