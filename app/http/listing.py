@@ -66,8 +66,8 @@ def built_list_response(
     if fmt is Format.geojson:
         self_url = public_url(request, settings) if self_link else None
         links = dumps(geojson.page_links(self_url, next_url))
-        parts = (b'{"type":"FeatureCollection","features":[', items, b'],"numberReturned":')
-        body = b"".join((*parts, str(count).encode(), b',"links":', links, b"}"))
+        head = (b'{"type":"FeatureCollection","features":[', items, b'],"numberReturned":')
+        body = b"".join((*head, str(count).encode(), b',"links":', links, b"}"))
         return Response(body, media_type=geojson.MEDIA_TYPE)
     parts = (b'{"items":[', items, b'],"numberReturned":', str(count).encode())
     body = b"".join((*parts, b',"next":', dumps(next_url), b"}"))
