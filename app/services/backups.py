@@ -29,6 +29,7 @@ from app.models import DataChange
 from app.services.changes import data_version
 from app.services.people import erasure
 from app.settings import Settings
+from app.spatial.spatialite import sqlite_module  # SQLite with .backup(), as the app uses
 
 ACTOR = "restore"
 # How long a backup or restore waits for a table another session holds.
@@ -48,14 +49,6 @@ class RestoreReport:
     upgraded: bool
     tombstones: int
     erased_again: list[int]
-
-
-def _sqlite_module() -> Any:
-    try:
-        import pysqlite3.dbapi2 as module
-    except ImportError:  # other platforms: the standard library's has .backup() too
-        import sqlite3 as module
-    return module
 
 
 def _postgres_tool(name: str) -> str:
@@ -103,7 +96,7 @@ def _sqlite_file(url: URL) -> Path:
 
 def _check_sqlite_copy(path: Path) -> None:
     """The file is an SQLite database that holds an assetmap schema."""
-    module = _sqlite_module()
+    module = sqlite_module()
     try:
         connection = module.connect(f"file:{path}?mode=ro", uri=True)
         try:
@@ -122,7 +115,7 @@ def _check_sqlite_copy(path: Path) -> None:
 def _sqlite_copy(source: str, target: str, *, busy_ms: int) -> None:
     """Copy one SQLite database onto another with the online backup API (all pages in one
     step: one consistent snapshot of the source)."""
-    module = _sqlite_module()
+    module = sqlite_module()
     src = module.connect(source, uri=True)
     dst = module.connect(target, uri=True)
     try:

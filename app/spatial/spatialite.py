@@ -37,7 +37,7 @@ os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
 BULK_INDEX_MIN_ROWS = 10_000
 
 
-def _sqlite_module() -> Any:
+def sqlite_module() -> Any:
     """A sqlite3 DBAPI module that can load extensions (the system one here cannot)."""
     try:
         import pysqlite3.dbapi2 as module
@@ -74,7 +74,7 @@ class SpatiaLite:
 
     def engine_options(self) -> dict[str, Any]:
         """Use an extension-capable sqlite3 module."""
-        return {"module": _sqlite_module()}
+        return {"module": sqlite_module()}
 
     def on_connect(self, dbapi_connection: Any, connection_record: Any) -> None:
         """Load SpatiaLite, create its metadata once, and make concurrent use safe (WAL)."""

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 
 from app.models import Asset, AssetTheme
 from app.schemas.assets import AssetCreate, canonical_feature, canonical_json
+from app.services.assets import list_sql
 from app.services.assets import records as service
 from app.services.assets.list_sql import list_asset_bodies
 from app.services.assets.records import AssetFilters, Near, build_list_query, near_attempts
 from app.services.assets.visibility import ANONYMOUS, SYSTEM, Viewer
-from app.spatial import BBox
+from app.spatial import BBox, json_sql
 from app.spatial.geometry import point_element
 from tests.conftest import asset_body, person_body
 
@@ -158,6 +159,25 @@ def test_database_built_pages_equal_the_python_bytes(
         cursor = built.next_cursor
         if cursor is None:
             break
+
+
+@pytest.mark.backend("spatialite")
+@pytest.mark.parametrize("shape", ["json", "feature"])
+def test_an_older_sqlite_without_concat_builds_the_same_bytes(
+    session: Session, shape: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite before 3.44 has no concat(): the items are joined with || instead, byte for byte.
+    _awkward(session)
+    _scatter(session)
+    args: dict[str, Any] = {"viewer": SYSTEM, "filters": AssetFilters(), "limit": 400}
+    expected = _python_bytes(session, SYSTEM, AssetFilters(), 400, None, shape)
+    concat = list_asset_bodies(session, **args, shape=shape)
+    assert list_sql._ITEM_SQL[("sqlite", shape, False)].startswith("concat(")
+    monkeypatch.setattr(json_sql, "_sqlite_version", lambda: (3, 40, 1))
+    monkeypatch.setattr(list_sql, "_ITEM_SQL", {})
+    chained = list_asset_bodies(session, **args, shape=shape)
+    assert not list_sql._ITEM_SQL[("sqlite", shape, False)].startswith("concat(")
+    assert (concat.items, concat.count) == (chained.items, chained.count) == expected[:2]
 
 
 def _exhaustive(session: Session, filters: AssetFilters, limit: int, cursor: str | None) -> Any:

@@ -107,8 +107,10 @@ def _item(j: JSONText, row: Any, shape: Shape, near: bool) -> Any:
     point = j.point(row["location"], row["lon"], row["lat"])
     properties = _properties(j, row, near)
     if shape == "json":
-        return joined('{"id":', j.integer(row["id"]), ',"location":', point, ",", *properties, "}")
-    return joined(
+        return j.concatenated(
+            '{"id":', j.integer(row["id"]), ',"location":', point, ",", *properties, "}"
+        )
+    return j.concatenated(
         '{"type":"Feature","id":',
         j.integer(row["id"]),
         ',"geometry":',
