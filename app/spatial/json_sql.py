@@ -32,11 +32,16 @@ NULL = literal_column("'null'", String)
 
 def joined(*parts: Any) -> ColumnElement[str]:
     """Text expressions (or Python str constants) concatenated with ||."""
-    exprs = [literal_column(_quoted(p), String) if isinstance(p, str) else p for p in parts]
+    exprs = _expressions(parts)
     result = exprs[0]
     for part in exprs[1:]:
         result = result.op("||", return_type=String)(part)
     return type_coerce(result, String)
+
+
+def _expressions(parts: tuple[Any, ...]) -> list[Any]:
+    """The parts as SQL: str constants quoted as text literals, expressions as they are."""
+    return [literal_column(_quoted(p), String) if isinstance(p, str) else p for p in parts]
 
 
 def _quoted(text: str) -> str:
@@ -175,8 +180,7 @@ class SpatiaLiteJSON:
         items). concat() skips NULLs where || gives NULL: the parts are never NULL."""
         if _sqlite_version() < (3, 44):
             return joined(*parts)
-        exprs = [literal_column(_quoted(p), String) if isinstance(p, str) else p for p in parts]
-        return type_coerce(func.concat(*exprs), String)
+        return type_coerce(func.concat(*_expressions(parts)), String)
 
     def string(self, value: Any) -> ColumnElement[str]:
         """json_quote (NULL gives null)."""

@@ -345,11 +345,12 @@ def page_attempts(
     cap = CROWDED_PAGES * (limit + 1)
     radii = [attempt.radius_m for attempt in attempts]
     crowding = strategy.crowding(TABLE, Asset.location, near.lon, near.lat, radii, cap)
-    entries = list(session.execute(*crowding).one()) if crowding is not None else []
-    if entries and entries[-1] < cap:
+    # Not asked: every box counts as crowded.
+    entries = list(session.execute(*crowding).one()) if crowding else [cap] * len(attempts)
+    if entries[-1] < cap:
         return attempts[-1:]  # few rows in the whole radius: one exact search is cheapest
-    for index, attempt in enumerate(attempts[:-1]):
-        if entries and entries[index] < limit + 1:
+    for attempt, inside in zip(attempts[:-1], entries, strict=False):
+        if inside < limit + 1:
             continue  # fewer index entries in its box than a page: it cannot answer
         stmt = _attempt_query(session, viewer, filters, limit, cursor, attempt)
         found = stmt.with_only_columns(Asset.id).order_by(None).subquery()
