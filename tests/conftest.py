@@ -7,7 +7,7 @@ or shared data skips with a message; with CI set, it fails instead.
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,8 +116,16 @@ def fresh_postgis_database(base_url: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def db_url(backend_name: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database URL for the backend, fresh for this test session."""
+    with empty_database(backend_name, tmp_path_factory.mktemp(backend_name)) as url:
+        yield url
+
+
+@contextmanager
+def empty_database(backend_name: str, directory: Path) -> Iterator[str]:
+    """The URL of a new, empty (unmigrated) database of the backend: a file in `directory`,
+    or a PostGIS database dropped after."""
     if backend_name == "spatialite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('spatialite') / 'test.sqlite'}"
+        yield f"sqlite:///{directory / 'own.sqlite'}"
         return
     with fresh_postgis_database(postgis_url()) as url:
         yield url
@@ -127,11 +135,7 @@ def db_url(backend_name: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 def own_database(backend_name: str, directory: Path) -> Iterator[str]:
     """A migrated database of its own (not the session's, which `db` empties before each
     test), for fixtures that keep data across tests, e.g. one world per module; dropped after."""
-    with ExitStack() as stack:
-        if backend_name == "spatialite":
-            url = f"sqlite:///{directory / 'own.sqlite'}"
-        else:
-            url = stack.enter_context(fresh_postgis_database(postgis_url()))
+    with empty_database(backend_name, directory) as url:
         engine = make_engine(Settings(database_url=url))
         upgrade(engine)
         engine.dispose()
@@ -141,12 +145,7 @@ def own_database(backend_name: str, directory: Path) -> Iterator[str]:
 @pytest.fixture
 def blank_engine(backend_name: str, tmp_path: Path) -> Iterator[Engine]:
     """An engine on a new, empty (unmigrated) database of the backend, for migration tests."""
-    if backend_name == "spatialite":
-        engine = make_engine(Settings(database_url=f"sqlite:///{tmp_path / 'm.sqlite'}"))
-        yield engine
-        engine.dispose()
-        return
-    with fresh_postgis_database(postgis_url()) as url:
+    with empty_database(backend_name, tmp_path) as url:
         engine = make_engine(Settings(database_url=url))
         yield engine
         engine.dispose()
